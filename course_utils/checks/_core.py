@@ -1,0 +1,156 @@
+"""Shared machinery of the checkers: calling student code safely, comparing
+arrays, and naming known mistakes.
+
+Every comparison uses numpy functions captured when this module is imported,
+so a student cell that later reassigns ``np.allclose`` (or ``np.abs``...)
+cannot make a wrong answer pass.
+"""
+import contextlib
+import copy
+import io
+import sys
+import warnings
+
+import numpy as np
+
+from .misconceptions import MISCONCEPTIONS
+
+# Captured at import time, before any student code runs (see module docstring).
+_asarray = np.asarray
+_abs = np.abs
+_argmax = np.argmax
+_unravel_index = np.unravel_index
+_isnan = np.isnan
+_isfinite = np.isfinite
+_errstate = np.errstate
+_float64 = np.float64
+_ndarray = np.ndarray
+
+ATOL = 1e-5   # float32 round-off of one RNN step is ~1e-7; a real mistake is >1e-2.
+
+
+class StudentCodeError(AssertionError):
+    """The student's function raised instead of returning."""
+
+
+def passed(message: str) -> None:
+    """Print the one-line success message of a check."""
+    print(f"\u2714 {message}")
+
+
+@contextlib.contextmanager
+def _quiet():
+    """Silence warnings and floating-point chatter: a correct answer (e.g. a
+    naive sigmoid that overflows) must never write to stderr, because nbgrader
+    zeroes a test cell with stderr output."""
+    with warnings.catch_warnings(), _errstate(all="ignore"), \
+            contextlib.redirect_stderr(io.StringIO()):
+        warnings.simplefilter("ignore")
+        yield
+
+
+def call_student(fn, *args, name=None, **kwargs):
+    """Call ``fn`` on deep copies of the arguments and return its result.
+
+    Raises ``StudentCodeError`` (an AssertionError) with a beginner-friendly
+    message if ``fn`` raises, so a test cell fails with our words rather than
+    a traceback into the checker.
+    """
+    name = name or getattr(fn, "__name__", "your function")
+    args = copy.deepcopy(args)
+    kwargs = copy.deepcopy(kwargs)
+    try:
+        with _quiet():
+            return fn(*args, **kwargs)
+    except NotImplementedError:
+        raise StudentCodeError(
+            f"{name} is not implemented yet: replace `raise NotImplementedError()` "
+            f"with your code.") from None
+    except Exception as err:  # noqa: BLE001 - any student error becomes a test failure
+        tb = err.__traceback__
+        line = ""
+        while tb is not None:            # last frame: where the student's code failed
+            line = f" (line {tb.tb_lineno} of {tb.tb_frame.f_code.co_name})"
+            tb = tb.tb_next
+        raise StudentCodeError(
+            f"{name} raised {type(err).__name__}: {err}{line}. "
+            f"Check the shapes of the arrays at that line.") from None
+
+
+def to_array(value, what: str) -> np.ndarray:
+    """``value`` as a float64 array, or an AssertionError saying what came back."""
+    if value is None:
+        raise AssertionError(f"{what}: expected an array but got None. Did you forget `return`?")
+    try:
+        with _quiet():
+            arr = _asarray(value, dtype=_float64)
+    except (TypeError, ValueError):
+        raise AssertionError(
+            f"{what}: expected a numpy array but got {type(value).__name__}.") from None
+    return arr
+
+
+def describe_ids(ids) -> str:
+    """One line per known mistake, for the end of a failure message."""
+    return "\n".join(MISCONCEPTIONS[i].describe() for i in ids)
+
+
+def matches(got, candidate, atol: float = ATOL) -> bool:
+    """True if ``got`` equals ``candidate`` (same shape, all within atol, NaN where NaN)."""
+    got = to_array(got, "output")
+    candidate = _asarray(candidate, dtype=_float64)
+    if got.shape != candidate.shape:
+        return False
+    with _errstate(all="ignore"):
+        nan_got, nan_cand = _isnan(got), _isnan(candidate)
+        if (nan_got != nan_cand).any():
+            return False
+        diff = _abs(got - candidate)
+        diff[nan_got] = 0.0
+        return bool((diff <= atol).all())
+
+
+def diagnose(got, wrong_variants: dict, atol: float = 1e-4) -> list:
+    """Ids of the known-wrong variants whose output ``got`` reproduces.
+
+    ``wrong_variants`` maps a misconception id to the output that mistake
+    produces on the same probe inputs. Probes are chosen by the caller so that
+    the variants differ from the correct output and from each other.
+    """
+    return [mid for mid, out in wrong_variants.items() if matches(got, out, atol)]
+
+
+def compare(what: str, got, expected, *, atol: float = ATOL, wrong_variants=None,
+            context: str = "") -> None:
+    """Assert that ``got`` equals ``expected``; otherwise explain the difference.
+
+    The message says what was expected, what came back, where (index and the
+    largest absolute error) and which known mistake it looks like, if any.
+    ``context`` describes the inputs (e.g. "batch=2, T=3, units=4, h0 = zeros").
+    """
+    got_arr = to_array(got, what)
+    exp = _asarray(expected, dtype=_float64)
+    where = f" for {context}" if context else ""
+    ids = diagnose(got_arr, wrong_variants or {})
+    hint = ("\n" + describe_ids(ids)) if ids else ""
+    if got_arr.shape != exp.shape:
+        raise AssertionError(
+            f"{what}{where}: expected shape {exp.shape}, got shape {got_arr.shape}.{hint}")
+    if matches(got_arr, exp, atol):
+        return
+    with _errstate(all="ignore"):
+        diff = _abs(got_arr - exp)
+    bad_nan = _isnan(got_arr) & ~_isnan(exp)
+    if bad_nan.any():
+        idx = tuple(int(i) for i in _unravel_index(_argmax(bad_nan), bad_nan.shape))
+        raise AssertionError(
+            f"{what}{where}: got NaN at index {list(idx)} where {exp[idx]:.6g} was "
+            f"expected.{hint}")
+    diff = diff.copy()
+    diff[~_isfinite(diff)] = np.inf
+    idx = tuple(int(i) for i in _unravel_index(_argmax(diff), diff.shape))
+    n_bad = int((diff > atol).sum())
+    raise AssertionError(
+        f"{what}{where}: values differ from the expected ones in {n_bad} of {diff.size} "
+        f"entries. Largest difference at index {list(idx)}: expected {exp[idx]:.6g}, "
+        f"got {got_arr[idx]:.6g} (abs error {diff[idx]:.3g}, tolerance {atol:g}).{hint}")

@@ -1,0 +1,67 @@
+"""The known mistakes that checkers recognise, by stable id (COURSE.md section 4).
+
+The class report counts these ids, so never rename one; add new ids instead.
+"""
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Misconception:
+    id: str
+    explanation: str   # one sentence: what went wrong and how to fix it
+    reread: str        # the lesson section to reread
+
+    def describe(self) -> str:
+        return f"[{self.id}] {self.explanation} (Reread: {self.reread}.)"
+
+
+MISCONCEPTIONS = {m.id: m for m in [
+    Misconception(
+        "STATE-NOT-CARRIED",
+        "Every step was fed the initial state h0 instead of the previous step's state; "
+        "inside the loop, pass the state you just computed to the next step.",
+        "01_simple_rnn, 'Unrolling the loop'"),
+    Misconception(
+        "RETURNS-LAST-ONLY",
+        "Only the final state came back; a sequence function must return the state of every "
+        "step, stacked along axis 1 into shape (batch, T, units).",
+        "01_simple_rnn, 'Unrolling the loop'"),
+    Misconception(
+        "MISSING-BIAS",
+        "The bias was left out (for a GRU with reset_after=True, maybe one of its two bias rows); "
+        "add the bias to every pre-activation.",
+        "the cell's equations in the lesson of this exercise"),
+    Misconception(
+        "TRANSPOSED-WEIGHTS",
+        "A weight matrix was used transposed; with Keras's layout a step computes x_t @ kernel "
+        "and h_prev @ recurrent_kernel, rows = inputs, columns = units.",
+        "01_simple_rnn, 'Shapes and the Keras weight layout'"),
+    Misconception(
+        "WRONG-ACTIVATION",
+        "An activation is swapped: gates use the sigmoid (values in 0..1), the candidate and the "
+        "state use tanh (values in -1..1).",
+        "the cell's equations in the lesson of this exercise"),
+    Misconception(
+        "GRU-UPDATE-INVERTED",
+        "The update gate is used the other way round; Keras computes h = z * h_prev + (1 - z) * h~.",
+        "03_gru, 'Two conventions for the update'"),
+    Misconception(
+        "GRU-RESET-PLACEMENT",
+        "The reset gate is applied at the wrong place: with reset_after=True it multiplies "
+        "(h_prev @ U_h + b_rec_h), with reset_after=False it multiplies h_prev before the product.",
+        "03_gru, 'reset_after: where the reset gate acts'"),
+    Misconception(
+        "LSTM-GATE-ORDER",
+        "The gates are sliced in the wrong order; Keras stores them as i, f, c~, o "
+        "(input, forget, candidate, output) along the last axis.",
+        "04_lstm, 'Keras's weight layout'"),
+    Misconception(
+        "LSTM-OUTPUT-NO-TANH",
+        "The output was computed as h = o * c; it must be h = o * tanh(c).",
+        "04_lstm, 'The output gate'"),
+    Misconception(
+        "LSTM-CELL-NOT-CARRIED",
+        "The cell state was not carried from step to step; pass each step's c to the next step "
+        "just as you pass h.",
+        "04_lstm, 'The cell state as a conveyor belt'"),
+]}

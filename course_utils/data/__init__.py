@@ -1,0 +1,1 @@
+"""Data generators and offline corpora: nothing here downloads anything."""
