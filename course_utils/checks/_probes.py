@@ -1,0 +1,276 @@
+"""Probes: the inputs a checker feeds to a student function, the right outputs on
+them, the outputs of the known mistakes on them, and the code that runs the
+student's function on a probe and explains any difference.
+
+Every output a probe compares with is computed when the checker module is
+imported, i.e. before any student cell runs, so a student cell that later
+reassigns ``np.tanh`` or ``np.exp`` cannot change what the answer is compared
+with (the same idea as ``_core`` capturing ``np.allclose``).
+
+Probe inputs are float32, like the weights Keras gives; the expected outputs are
+computed in float64 from the same numbers.
+"""
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from course_utils.weights import random_weights
+
+from ._core import (ATOL, StudentCodeError, call_student, compare, describe_ids, matches, passed,
+                    to_array)
+
+_errstate = np.errstate  # captured before any student code runs, like _core's numpy functions
+DIAGNOSIS_ATOL = 1e-4      # as _core.diagnose: an output within this of a mistake's output IS that mistake
+LARGE_PRE_ACTIVATION = -800.0  # exp(800) overflows float32 and float64: a naive sigmoid must cope
+
+
+@dataclass(frozen=True)
+class Output:
+    """One returned array: its name in messages and the names of its axes."""
+    name: str
+    axes: tuple
+
+
+@dataclass
+class Probe:
+    """One case: inputs, the right outputs and the outputs of the known mistakes."""
+    case: str                  # words for messages, e.g. "visible case 1 (batch=2, units=3, ...)"
+    args: tuple                # float32 arrays, given to the student (call_student copies them)
+    kwargs: dict               # e.g. {"reset_after": False}
+    sizes: dict                # axis name -> size, e.g. {"batch": 2, "T": 4, "units": 3}
+    expected: tuple = ()       # float64, one array per Output
+    mistakes: list = field(default_factory=list)  # [(Variant, outputs)] that differ from expected
+
+
+def _as_tuple(result):
+    return tuple(result) if isinstance(result, tuple) else (result,)
+
+
+def _same(outputs, others):
+    return all(matches(o, e, DIAGNOSIS_ATOL) for o, e in zip(outputs, others))
+
+
+def make_probe(case, args, sizes, reference, variants, **kwargs):
+    """A ``Probe`` whose expected outputs come from ``reference`` and whose mistakes from ``variants``.
+
+    A variant that cannot run on these shapes (e.g. a transposed non-square
+    matrix), that gives the right answer here, or that repeats the output of an
+    earlier variant with the same id is left out of this probe.
+    """
+    args = tuple(np.asarray(a, dtype=np.float32) for a in args)
+
+    def float64_args():
+        return tuple(a.astype(np.float64) for a in args)
+
+    # The reference and the variants must stay finite and quiet even on huge pre-activations.
+    with np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"):
+        expected = tuple(np.asarray(o, dtype=np.float64)
+                         for o in _as_tuple(reference(*float64_args(), **kwargs)))
+        mistakes = []
+        for variant in variants:
+            try:
+                outputs = _as_tuple(variant.fn(*float64_args(), **kwargs))
+            except ValueError:
+                continue
+            if _same(outputs, expected) or any(
+                    v.id == variant.id and _same(outputs, outs) for v, outs in mistakes):
+                continue
+            mistakes.append((variant, outputs))
+    return Probe(case, args, kwargs, sizes, expected, mistakes)
+
+
+# --------------------------------------------------------------------------- inputs
+
+def hand_sized(rng, shape, scale=1.0):
+    """Numbers with one decimal in [-0.9, 0.9] * scale, easy to follow by hand (float32)."""
+    return (rng.integers(-9, 10, size=shape) / 10 * scale).astype(np.float32)
+
+
+def probe_weights(cell, input_dim, units, *, seed, hand=False, reset_after=True):
+    """``(kernel, recurrent_kernel, bias)`` in Keras's layout: random (``random_weights``)
+    or, with ``hand=True``, one-decimal numbers of the same shapes."""
+    weights = random_weights(cell, input_dim, units, reset_after=reset_after, seed=seed)
+    if hand:
+        rng = np.random.default_rng(seed)
+        weights = tuple(hand_sized(rng, w.shape) for w in weights)
+    return weights
+
+
+def with_large_gate_bias(cell, bias, units):
+    """A copy of ``bias`` where some gate pre-activations are huge and negative.
+
+    The gates become exactly 0 there, and ``exp(-a)`` in a naive
+    ``1 / (1 + np.exp(-a))`` overflows to inf (a RuntimeWarning that must not
+    reach stderr) while still giving the right 0. The candidate is untouched.
+    """
+    bias = np.array(bias, dtype=np.float32)
+    row = bias[0] if bias.ndim == 2 else bias  # GRU reset_after=True: the input bias row
+    gate_blocks = {"gru": (0, 1), "lstm": (0, 1, 3)}[cell]  # z, r / i, f, o
+    for n, block in enumerate(gate_blocks):
+        row[block * units + n % units] = LARGE_PRE_ACTIVATION
+    return bias
+
+
+def cell_probes(cell, mode, specs, *, sequence, reference, variants, reset_after=None, start=1):
+    """Probes for a cell's step function (``sequence=False``) or sequence function.
+
+    ``mode`` is "visible" (one-decimal hand-sized numbers) or "hidden" (random
+    weights from ``course_utils.weights.random_weights``). Each spec is a dict
+    with ``batch``, ``input_dim``, ``units``, ``seed``, ``T`` for a sequence,
+    and optionally ``zero_state=True`` or ``large=True`` (huge negative gate
+    pre-activations, see ``with_large_gate_bias``). Arguments come in the
+    student API's order: ``x_t, h_prev, (c_prev,) kernel, recurrent_kernel,
+    bias`` or ``x, h0, (c0,) kernel, recurrent_kernel, bias``.
+    """
+    kwargs = {} if reset_after is None else {"reset_after": reset_after}
+    state_names = ("h0", "c0") if sequence else ("h_prev", "c_prev")
+    state_names = state_names[:2 if cell == "lstm" else 1]
+    probes = []
+    for number, spec in enumerate(specs, start=start):
+        batch, input_dim, units, seed = (spec[k] for k in ("batch", "input_dim", "units", "seed"))
+        rng = np.random.default_rng([seed, 1])  # inputs: a stream apart from the weights'
+        hand = mode == "visible"
+        weights = probe_weights(cell, input_dim, units, seed=seed, hand=hand,
+                                reset_after=True if reset_after is None else reset_after)
+        x_shape = (batch, spec["T"], input_dim) if sequence else (batch, input_dim)
+        if hand:
+            x = hand_sized(rng, x_shape, scale=2.0)
+            states = [hand_sized(rng, (batch, units), scale=s) for s in (1.0, 2.0)]
+        else:
+            x = rng.uniform(-1.5, 1.5, size=x_shape).astype(np.float32)
+            states = [rng.uniform(-s, s, size=(batch, units)).astype(np.float32)
+                      for s in (0.9, 2.0)]
+        states = states[:len(state_names)]
+        if spec.get("zero_state"):
+            states = [np.zeros_like(s) for s in states]
+            remark = " and ".join(state_names) + " = zeros"
+        else:
+            remark = "non-zero " + " and ".join(state_names)
+        if spec.get("large"):
+            weights = weights[:2] + (with_large_gate_bias(cell, weights[2], units),)
+            remark += ", huge negative gate pre-activations (a sigmoid must not overflow)"
+        sizes = {"batch": batch, **({"T": spec["T"]} if sequence else {}),
+                 "input_dim": input_dim, "units": units}
+        words = ", ".join(f"{k}={v}" for k, v in {**kwargs, **sizes}.items())
+        words += ", " + ("random weights" if mode == "hidden" else "small hand-sized numbers")
+        probes.append(make_probe(f"{mode} case {number} ({words}, {remark})",
+                                 (x, *states, *weights), sizes, reference, variants, **kwargs))
+    return probes
+
+
+# --------------------------------------------------------------------------- running a student function
+
+def _call(fn, name, probe):
+    try:
+        return call_student(fn, *probe.args, name=name, **probe.kwargs)
+    except StudentCodeError as err:
+        if "not implemented yet" in str(err):
+            raise
+        raise StudentCodeError(f"{err}\nThis happened for {probe.case}.") from None
+
+
+def _describe_value(value):
+    if value is None:
+        return "None (did you forget `return`?)"
+    if isinstance(value, (tuple, list)):
+        return f"a {type(value).__name__} of {len(value)} values"
+    shape = getattr(value, "shape", None)
+    return f"one array of shape {shape}" if shape is not None else f"a {type(value).__name__}"
+
+
+def _unpack(result, name, outputs, probe):
+    """The student's result as one float64 array per expected output."""
+    names = ", ".join(o.name for o in outputs)
+    if len(outputs) > 1:
+        if not isinstance(result, (tuple, list)) or len(result) != len(outputs):
+            raise AssertionError(
+                f"{name} should return {len(outputs)} arrays, ({names}), for {probe.case}; "
+                f"it returned {_describe_value(result)}.")
+        return tuple(to_array(r, f"{o.name} for {probe.case}") for r, o in zip(result, outputs))
+    if isinstance(result, tuple):
+        raise AssertionError(
+            f"{name} should return one array, {names}, for {probe.case}; "
+            f"it returned a tuple of {len(result)} values.")
+    return (to_array(result, f"{names} for {probe.case}"),)
+
+
+def _shape_message(output, got, probe, index):
+    """The failure message for an output of the wrong shape, with hints and known mistakes."""
+    axes, sizes = output.axes, probe.sizes
+    want = tuple(sizes[a] for a in axes)
+    lines = [f"{output.name} for {probe.case}: {output.name} should have shape "
+             f"({', '.join(axes)}) = {want}, got {got.shape}."]
+    if "T" in axes:
+        batch, steps, units = sizes["batch"], sizes["T"], sizes["units"]
+        if got.shape in {(batch, units), (batch, 1, units)}:
+            last = got.reshape(batch, units)
+            ids = ["RETURNS-LAST-ONLY"] + [
+                v.id for v, outs in probe.mistakes
+                if v.id and matches(last, outs[index][:, -1], DIAGNOSIS_ATOL)]
+            lines.append(describe_ids(dict.fromkeys(ids)))
+        elif got.shape == (steps, batch, units):
+            lines.append("It looks like time came first: stack the states of the steps along "
+                         "axis 1, e.g. np.stack(states, axis=1).")
+        elif got.shape == (batch, steps + 1, units):
+            lines.append("That is one step too many: h0 does not belong in the output; "
+                         f"{output.name}[:, t] is the state after reading x[:, t].")
+    elif len(want) == 2 and got.shape == want[::-1]:
+        lines.append("That is the transposed shape: rows are the examples of the batch, "
+                     "columns the units.")
+    return "\n".join(lines)
+
+
+def _first_wrong_step(got, expected, atol):
+    """Index of the first time step (axis 1) with a wrong value, or None."""
+    with _errstate(invalid="ignore"):
+        wrong = ~(abs(got - expected) <= atol)   # NaN counts as wrong
+    per_step = wrong.any(axis=(0, 2))
+    return int(per_step.argmax()) if per_step.any() else None
+
+
+def _value_hints(output, got_all, probe, index, atol):
+    """Extra lines after a value mismatch: where in time, swapped outputs, known mistakes."""
+    lines = []
+    if "T" in output.axes:
+        t = _first_wrong_step(got_all[index], probe.expected[index], atol)
+        if t == 0:
+            lines.append("Already step t=0 is wrong, so the mistake is inside one step "
+                         "(check the cell's equations) rather than in how the steps are chained.")
+        elif t is not None:
+            right = "Step t=0 is" if t == 1 else f"Steps t=0 to t={t - 1} are"
+            lines.append(f"{right} right; the first wrong step is t={t}: "
+                         "check what goes from one step to the next.")
+    if len(got_all) == 2 and matches(got_all[0], probe.expected[1]) \
+            and matches(got_all[1], probe.expected[0]):
+        lines.append("The two outputs look swapped: return them in the order "
+                     "(h, c), state h first, cell state c second.")
+    found = [variant for variant, outs in probe.mistakes
+             if all(matches(g, o, DIAGNOSIS_ATOL) for g, o in zip(got_all, outs))]
+    ids = list(dict.fromkeys(v.id for v in found if v.id))
+    if ids:
+        lines.append(describe_ids(ids))
+    if found:
+        hints = list(dict.fromkeys(v.hint for v in found))
+        lines.append(f"(Your output is exactly what we get with {' / '.join(hints)}.)")
+    return lines
+
+
+def check_probe(fn, name, probe, outputs):
+    """Run ``fn`` on one probe; raise an explaining AssertionError if anything differs."""
+    got_all = _unpack(_call(fn, name, probe), name, outputs, probe)
+    for index, (output, got) in enumerate(zip(outputs, got_all)):
+        if got.shape != probe.expected[index].shape:
+            raise AssertionError(_shape_message(output, got, probe, index))
+    for index, (output, got) in enumerate(zip(outputs, got_all)):
+        try:
+            compare(output.name, got, probe.expected[index], context=probe.case)
+        except AssertionError as err:
+            lines = [str(err)] + _value_hints(output, got_all, probe, index, ATOL)
+            raise AssertionError("\n".join(lines)) from None
+
+
+def check_probes(fn, name, probes, outputs, success):
+    """Check ``fn`` on every probe in order, then print one success line."""
+    for probe in probes:
+        check_probe(fn, name, probe, outputs)
+    passed(f"{name}: {success}")

@@ -1,0 +1,81 @@
+"""Checkers for the GRU forward exercises of 03_gru.
+
+``check_gru_cell_forward(fn)`` and ``check_gru_forward(fn)`` compare a student's
+function with the reference ``course_utils.gru`` for BOTH formulations,
+``reset_after=True`` (Keras's default, bias of shape (2, 3*units)) and
+``reset_after=False`` (bias of shape (3*units,)), and name the known mistake
+(COURSE.md section 4) that a wrong answer reproduces. Every message says which
+``reset_after`` failed, so a function that ignores the flag is told so.
+"""
+from course_utils import gru
+
+from ._probes import Output, cell_probes, check_probes
+from .variants import GRU_CELL_VARIANTS, GRU_SEQUENCE_VARIANTS
+
+__all__ = ["check_gru_cell_forward", "check_gru_forward"]
+
+_STEP_SPECS = {
+    "visible": [
+        dict(batch=2, input_dim=3, units=3, seed=31),
+        dict(batch=2, input_dim=2, units=3, seed=32),
+        dict(batch=2, input_dim=2, units=3, seed=33, large=True),
+    ],
+    "hidden": [
+        dict(batch=3, input_dim=4, units=4, seed=301),
+        dict(batch=1, input_dim=3, units=1, seed=302),
+        dict(batch=4, input_dim=1, units=5, seed=303, zero_state=True),
+        dict(batch=2, input_dim=5, units=2, seed=304),
+        dict(batch=2, input_dim=3, units=4, seed=305, large=True),
+    ],
+}
+_SEQUENCE_SPECS = {
+    "visible": [
+        dict(batch=2, T=4, input_dim=3, units=3, seed=41),
+        dict(batch=2, T=3, input_dim=2, units=3, seed=42),
+        dict(batch=2, T=3, input_dim=2, units=3, seed=43, large=True),
+        dict(batch=3, T=1, input_dim=2, units=2, seed=44, zero_state=True),
+    ],
+    "hidden": [
+        dict(batch=3, T=5, input_dim=4, units=4, seed=401),
+        dict(batch=1, T=1, input_dim=3, units=1, seed=402),
+        dict(batch=1, T=6, input_dim=1, units=2, seed=403),
+        dict(batch=4, T=3, input_dim=5, units=2, seed=404, zero_state=True),
+        dict(batch=2, T=4, input_dim=3, units=4, seed=405, large=True),
+    ],
+}
+
+
+def _probes(mode, specs, *, sequence, reference, variants):
+    """Probes for reset_after=True (Keras's default) first, then reset_after=False."""
+    probes = []
+    for reset_after in (True, False):
+        probes += cell_probes("gru", mode, specs, sequence=sequence, reference=reference,
+                              variants=variants, reset_after=reset_after, start=len(probes) + 1)
+    return probes
+
+
+# Computed at import time, before student code runs (see _probes).
+_STEP_PROBES = {mode: _probes(mode, specs, sequence=False, reference=gru.gru_cell_forward,
+                              variants=GRU_CELL_VARIANTS)
+                for mode, specs in _STEP_SPECS.items()}
+_SEQUENCE_PROBES = {mode: _probes(mode, specs, sequence=True, reference=gru.gru_forward,
+                                  variants=GRU_SEQUENCE_VARIANTS)
+                    for mode, specs in _SEQUENCE_SPECS.items()}
+
+
+def check_gru_cell_forward(fn, *, hidden=False):
+    """Check ``fn(x_t, h_prev, kernel, recurrent_kernel, bias, reset_after) -> h_next (batch, units)``."""
+    mode = "hidden" if hidden else "visible"
+    probes = _STEP_PROBES[mode]
+    check_probes(fn, "gru_cell_forward", probes, [Output("h_next", ("batch", "units"))],
+                 f"h_next is right on {len(probes)} {mode} cases "
+                 "(reset_after=True and False, input_dim = units and != units, saturated gates).")
+
+
+def check_gru_forward(fn, *, hidden=False):
+    """Check ``fn(x, h0, kernel, recurrent_kernel, bias, reset_after) -> h_seq (batch, T, units)``."""
+    mode = "hidden" if hidden else "visible"
+    probes = _SEQUENCE_PROBES[mode]
+    check_probes(fn, "gru_forward", probes, [Output("h_seq", ("batch", "T", "units"))],
+                 f"h_seq is right on {len(probes)} {mode} cases "
+                 "(reset_after=True and False, T=1 and longer, saturated gates).")

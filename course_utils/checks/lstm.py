@@ -1,0 +1,72 @@
+"""Checkers for the LSTM forward exercises of 04_lstm.
+
+``check_lstm_cell_forward(fn)`` and ``check_lstm_forward(fn)`` compare both
+outputs of a student's function, the state h and the cell state c, with the
+reference ``course_utils.lstm`` and name the known mistake (COURSE.md
+section 4) that a wrong answer reproduces. A mistake is recognised only when
+BOTH outputs equal that mistake's outputs.
+"""
+from course_utils import lstm
+
+from ._probes import Output, cell_probes, check_probes
+from .variants import LSTM_CELL_VARIANTS, LSTM_SEQUENCE_VARIANTS
+
+__all__ = ["check_lstm_cell_forward", "check_lstm_forward"]
+
+_STEP_SPECS = {
+    "visible": [
+        dict(batch=2, input_dim=3, units=3, seed=51),
+        dict(batch=2, input_dim=2, units=3, seed=52),
+        dict(batch=2, input_dim=2, units=3, seed=53, large=True),
+    ],
+    "hidden": [
+        dict(batch=3, input_dim=4, units=4, seed=501),
+        dict(batch=1, input_dim=3, units=1, seed=502),
+        dict(batch=4, input_dim=1, units=5, seed=503, zero_state=True),
+        dict(batch=2, input_dim=5, units=2, seed=504),
+        dict(batch=2, input_dim=3, units=4, seed=505, large=True),
+    ],
+}
+_SEQUENCE_SPECS = {
+    "visible": [
+        dict(batch=2, T=4, input_dim=3, units=3, seed=61),
+        dict(batch=2, T=3, input_dim=2, units=3, seed=62),
+        dict(batch=2, T=3, input_dim=2, units=3, seed=63, large=True),
+        dict(batch=3, T=1, input_dim=2, units=2, seed=64, zero_state=True),
+    ],
+    "hidden": [
+        dict(batch=3, T=5, input_dim=4, units=4, seed=601),
+        dict(batch=1, T=1, input_dim=3, units=1, seed=602),
+        dict(batch=1, T=6, input_dim=1, units=2, seed=603),
+        dict(batch=4, T=3, input_dim=5, units=2, seed=604, zero_state=True),
+        dict(batch=2, T=4, input_dim=3, units=4, seed=605, large=True),
+    ],
+}
+
+# Computed at import time, before student code runs (see _probes).
+_STEP_PROBES = {mode: cell_probes("lstm", mode, specs, sequence=False,
+                                  reference=lstm.lstm_cell_forward, variants=LSTM_CELL_VARIANTS)
+                for mode, specs in _STEP_SPECS.items()}
+_SEQUENCE_PROBES = {mode: cell_probes("lstm", mode, specs, sequence=True,
+                                      reference=lstm.lstm_forward, variants=LSTM_SEQUENCE_VARIANTS)
+                    for mode, specs in _SEQUENCE_SPECS.items()}
+
+
+def check_lstm_cell_forward(fn, *, hidden=False):
+    """Check ``fn(x_t, h_prev, c_prev, kernel, recurrent_kernel, bias) -> (h_next, c_next)``."""
+    mode = "hidden" if hidden else "visible"
+    probes = _STEP_PROBES[mode]
+    outputs = [Output("h_next", ("batch", "units")), Output("c_next", ("batch", "units"))]
+    check_probes(fn, "lstm_cell_forward", probes, outputs,
+                 f"h_next and c_next are right on {len(probes)} {mode} cases "
+                 "(input_dim = units and != units, saturated gates).")
+
+
+def check_lstm_forward(fn, *, hidden=False):
+    """Check ``fn(x, h0, c0, kernel, recurrent_kernel, bias) -> (h_seq, c_seq)``, each (batch, T, units)."""
+    mode = "hidden" if hidden else "visible"
+    probes = _SEQUENCE_PROBES[mode]
+    outputs = [Output("h_seq", ("batch", "T", "units")), Output("c_seq", ("batch", "T", "units"))]
+    check_probes(fn, "lstm_forward", probes, outputs,
+                 f"h_seq and c_seq are right on {len(probes)} {mode} cases "
+                 "(T=1 and longer, zero and non-zero h0 and c0, saturated gates).")

@@ -1,0 +1,70 @@
+"""Checkers for the SimpleRNN forward exercises of 01_simple_rnn.
+
+``check_rnn_cell_forward(fn)`` and ``check_rnn_forward(fn)`` compare a student's
+function with the reference ``course_utils.simple_rnn`` on probe inputs and
+name the known mistake (COURSE.md section 4) that a wrong answer reproduces.
+Visible mode uses small hand-sized numbers; ``hidden=True`` uses random
+weights and odd shapes. The first probe of each mode has input_dim == units,
+so transposed weights still run and can be recognised.
+"""
+from course_utils import simple_rnn
+
+from ._probes import Output, cell_probes, check_probes
+from .variants import RNN_CELL_VARIANTS, RNN_SEQUENCE_VARIANTS
+
+__all__ = ["check_rnn_cell_forward", "check_rnn_forward"]
+
+_STEP_SPECS = {
+    "visible": [
+        dict(batch=2, input_dim=3, units=3, seed=11),
+        dict(batch=2, input_dim=2, units=3, seed=12),
+        dict(batch=3, input_dim=4, units=2, seed=13, zero_state=True),
+    ],
+    "hidden": [
+        dict(batch=3, input_dim=4, units=4, seed=101),
+        dict(batch=1, input_dim=3, units=1, seed=102),
+        dict(batch=4, input_dim=1, units=5, seed=103, zero_state=True),
+        dict(batch=2, input_dim=5, units=2, seed=104),
+    ],
+}
+_SEQUENCE_SPECS = {
+    "visible": [
+        dict(batch=2, T=4, input_dim=3, units=3, seed=21),
+        dict(batch=2, T=3, input_dim=2, units=3, seed=22),
+        dict(batch=3, T=1, input_dim=2, units=2, seed=23, zero_state=True),
+    ],
+    "hidden": [
+        dict(batch=3, T=5, input_dim=4, units=4, seed=201),
+        dict(batch=1, T=1, input_dim=3, units=1, seed=202),
+        dict(batch=1, T=6, input_dim=1, units=2, seed=203),
+        dict(batch=4, T=3, input_dim=5, units=2, seed=204, zero_state=True),
+    ],
+}
+
+# Computed at import time, before student code runs (see _probes).
+_STEP_PROBES = {mode: cell_probes("simple_rnn", mode, specs, sequence=False,
+                                  reference=simple_rnn.rnn_cell_forward,
+                                  variants=RNN_CELL_VARIANTS)
+                for mode, specs in _STEP_SPECS.items()}
+_SEQUENCE_PROBES = {mode: cell_probes("simple_rnn", mode, specs, sequence=True,
+                                      reference=simple_rnn.rnn_forward,
+                                      variants=RNN_SEQUENCE_VARIANTS)
+                    for mode, specs in _SEQUENCE_SPECS.items()}
+
+
+def check_rnn_cell_forward(fn, *, hidden=False):
+    """Check ``fn(x_t, h_prev, kernel, recurrent_kernel, bias) -> h_next (batch, units)``."""
+    mode = "hidden" if hidden else "visible"
+    probes = _STEP_PROBES[mode]
+    check_probes(fn, "rnn_cell_forward", probes, [Output("h_next", ("batch", "units"))],
+                 f"h_next is right on {len(probes)} {mode} cases "
+                 "(input_dim = units and != units, zero and non-zero h_prev).")
+
+
+def check_rnn_forward(fn, *, hidden=False):
+    """Check ``fn(x, h0, kernel, recurrent_kernel, bias) -> h_seq (batch, T, units)``."""
+    mode = "hidden" if hidden else "visible"
+    probes = _SEQUENCE_PROBES[mode]
+    check_probes(fn, "rnn_forward", probes, [Output("h_seq", ("batch", "T", "units"))],
+                 f"h_seq is right on {len(probes)} {mode} cases "
+                 "(T=1 and longer, input_dim = units and != units, zero and non-zero h0).")

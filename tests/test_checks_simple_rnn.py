@@ -1,0 +1,131 @@
+"""check_rnn_cell_forward / check_rnn_forward: right answers pass quietly, each
+known mistake is named by exactly its id, and the probes tell the mistakes apart.
+
+The student answers live in ``student_variants.py``; the known-wrong variants
+the checkers diagnose with are checked here against the reference, so a test
+never relies on pasted expected values.
+"""
+import re
+
+import numpy as np
+import pytest
+import student_variants as sv
+from student_variants import MISTAKE_ID, assert_probes_tell_mistakes_apart
+
+from course_utils import simple_rnn
+from course_utils.checks import check_rnn_cell_forward, check_rnn_forward
+from course_utils.checks import simple_rnn as rnn_checks
+from course_utils.checks import variants
+
+CHECKERS = {"rnn_cell_forward": check_rnn_cell_forward, "rnn_forward": check_rnn_forward}
+PROBES = {"rnn_cell_forward": rnn_checks._STEP_PROBES, "rnn_forward": rnn_checks._SEQUENCE_PROBES}
+# The ids of COURSE.md section 4 that can happen in each function.
+APPLICABLE = {
+    "rnn_cell_forward": {"MISSING-BIAS", "TRANSPOSED-WEIGHTS", "WRONG-ACTIVATION"},
+    "rnn_forward": {"MISSING-BIAS", "TRANSPOSED-WEIGHTS", "WRONG-ACTIVATION",
+                    "STATE-NOT-CARRIED", "RETURNS-LAST-ONLY"},
+}
+MODES = pytest.mark.parametrize("hidden", [False, True], ids=["visible", "hidden"])
+
+
+def _answers(table):
+    return [pytest.param(name, label, id=f"{name}-{label}")
+            for name in CHECKERS for label in table[name]]
+
+
+@MODES
+@pytest.mark.parametrize("name, label", _answers(sv.CORRECT))
+def test_right_answer_passes_with_one_line_and_no_stderr(name, label, hidden, capfd):
+    CHECKERS[name](sv.load(sv.CORRECT[name][label], name), hidden=hidden)
+    out, err = capfd.readouterr()
+    assert err == ""
+    assert out.startswith("\u2714") and out.count("\n") == 1
+    assert not MISTAKE_ID.search(out)
+
+
+@MODES
+@pytest.mark.parametrize("name, label", _answers(sv.WRONG))
+def test_wrong_answer_is_named_by_exactly_its_id(name, label, hidden, capfd):
+    expected_id, source = sv.WRONG[name][label]
+    with pytest.raises(AssertionError) as info:
+        CHECKERS[name](sv.load(source, name), hidden=hidden)
+    message = str(info.value)
+    assert MISTAKE_ID.findall(message) == ([expected_id] if expected_id else [])
+    assert f"{'hidden' if hidden else 'visible'} case 1 (" in message          # where: which case
+    assert re.search(r"expected|should have shape", message) and "got" in message
+    if expected_id:
+        assert "Reread:" in message
+    assert capfd.readouterr().err == ""
+
+
+@pytest.mark.parametrize("name", CHECKERS)
+def test_every_applicable_mistake_has_a_wrong_answer(name):
+    assert {mid for mid, _ in sv.WRONG[name].values() if mid} == APPLICABLE[name]
+
+
+def test_messages_say_expected_got_and_where():
+    with pytest.raises(AssertionError) as info:
+        check_rnn_forward(sv.load(sv.WRONG["rnn_forward"]["h0_every_step"][1], "rnn_forward"))
+    message = str(info.value)
+    assert message.startswith("h_seq for visible case 1 (batch=2, T=4, input_dim=3, units=3, ")
+    assert "non-zero h0" in message
+    assert re.search(r"Largest difference at index \[\d, \d, \d\]: expected -?[\d.]+, got -?[\d.]+",
+                     message)
+    assert "Step t=0 is right; the first wrong step is t=1" in message
+
+
+def test_shape_is_checked_first_with_named_axes():
+    with pytest.raises(AssertionError) as info:
+        check_rnn_cell_forward(sv.load(sv.WRONG["rnn_cell_forward"]["transposed_output"][1],
+                                       "rnn_cell_forward"))
+    assert "h_next should have shape (batch, units) = (2, 3), got (3, 2)" in str(info.value)
+
+
+def test_returns_last_only_also_names_a_mistake_inside_the_loop():
+    def last_state_without_bias(x, h0, kernel, recurrent_kernel, bias):
+        h = h0
+        for t in range(x.shape[1]):
+            h = np.tanh(x[:, t] @ kernel + h @ recurrent_kernel)
+        return h
+
+    with pytest.raises(AssertionError) as info:
+        check_rnn_forward(last_state_without_bias)
+    assert MISTAKE_ID.findall(str(info.value)) == ["RETURNS-LAST-ONLY", "MISSING-BIAS"]
+
+
+# ---------------------------------------------------------------- the variants and the probes
+
+def test_variants_right_configuration_equals_the_reference(rng):
+    x = rng.normal(size=(3, 4, 2))
+    h0 = rng.uniform(-1, 1, size=(3, 5))
+    weights = [rng.normal(size=s) for s in ((2, 5), (5, 5), (5,))]
+    np.testing.assert_allclose(variants.rnn_step(x[:, 0], h0, *weights),
+                               simple_rnn.rnn_cell_forward(x[:, 0], h0, *weights), atol=1e-12)
+    np.testing.assert_allclose(variants.unroll(variants.rnn_step)(x, h0, *weights),
+                               simple_rnn.rnn_forward(x, h0, *weights), atol=1e-12)
+
+
+@pytest.mark.parametrize("mode", ["visible", "hidden"])
+@pytest.mark.parametrize("name, variant_list", [
+    ("rnn_cell_forward", variants.RNN_CELL_VARIANTS),
+    ("rnn_forward", variants.RNN_SEQUENCE_VARIANTS),
+])
+def test_probes_tell_the_known_mistakes_apart(name, variant_list, mode):
+    assert_probes_tell_mistakes_apart(PROBES[name][mode], variant_list)
+
+
+@pytest.mark.parametrize("name", CHECKERS)
+def test_first_probe_is_square_with_non_zero_state_and_bias(name):
+    for probes in PROBES[name].values():
+        sizes = probes[0].sizes
+        assert sizes["input_dim"] == sizes["units"] and sizes["batch"] != sizes["units"]
+        assert sizes.get("T", 3) >= 3 and sizes.get("T", 0) != sizes["batch"]
+        x, h0, kernel, recurrent_kernel, bias = probes[0].args
+        assert np.any(h0 != 0) and np.any(bias != 0)
+
+
+def test_hidden_probes_cover_odd_shapes():
+    shapes = [p.sizes for p in rnn_checks._SEQUENCE_PROBES["hidden"]]
+    assert any(s["batch"] == 1 for s in shapes) and any(s["T"] == 1 for s in shapes)
+    assert any(s["units"] == 1 for s in shapes)
+    assert any(s["input_dim"] != s["units"] for s in shapes)
