@@ -220,3 +220,18 @@ def test_importing_the_checkers_is_fast_and_does_not_import_tensorflow():
     assert float(seconds) < 1.0, result.stdout
     assert (tf_loaded, keras_loaded) == ("False", "False")
     assert result.stderr == ""
+
+
+def test_a_stub_called_from_another_function_is_named():
+    """rnn_forward that calls an unfinished rnn_cell_forward points at the stub, not at itself."""
+    import pytest
+    from course_utils.checks import check_rnn_forward
+
+    def rnn_cell_forward(x_t, h_prev, kernel, recurrent_kernel, bias):
+        raise NotImplementedError()
+
+    def rnn_forward(x, h0, kernel, recurrent_kernel, bias):
+        return rnn_cell_forward(x[:, 0], h0, kernel, recurrent_kernel, bias)
+
+    with pytest.raises(AssertionError, match="rnn_forward calls rnn_cell_forward, which is not implemented yet"):
+        check_rnn_forward(rnn_forward)

@@ -62,7 +62,14 @@ def call_student(fn, *args, name=None, **kwargs):
     try:
         with _quiet():
             return fn(*args, **kwargs)
-    except NotImplementedError:
+    except NotImplementedError as err:
+        stub = _innermost_function(err.__traceback__)
+        own_names = {getattr(fn, "__name__", None),
+                     getattr(getattr(fn, "__code__", None), "co_name", None)}
+        if stub and stub not in own_names:
+            raise StudentCodeError(
+                f"{name} calls {stub}, which is not implemented yet: finish {stub} "
+                f"first (replace its `raise NotImplementedError()` with your code).") from None
         raise StudentCodeError(
             f"{name} is not implemented yet: replace `raise NotImplementedError()` "
             f"with your code.") from None
@@ -75,6 +82,15 @@ def call_student(fn, *args, name=None, **kwargs):
         raise StudentCodeError(
             f"{name} raised {type(err).__name__}: {err}{line}. "
             f"Check the shapes of the arrays at that line.") from None
+
+
+def _innermost_function(tb):
+    """Name of the function in the last frame of a traceback (where it was raised)."""
+    name = None
+    while tb is not None:
+        name = tb.tb_frame.f_code.co_name
+        tb = tb.tb_next
+    return name
 
 
 def to_array(value, what: str) -> np.ndarray:

@@ -1,0 +1,101 @@
+"""Round-trip grading scenarios for 01_simple_rnn: the solution with one answer made wrong.
+
+Each scenario replaces the source of the named solution cells (by grade_id) in
+an otherwise correct submission. The generic round-trip test autogrades it
+with nbgrader and checks the score class and that the ids appear in the
+feedback. The mistakes are the ones of COURSE.md section 4 that this lesson
+teaches, plus one of the many-to-one exercise (a sentence, not an id).
+"""
+
+_CARRIED_LOOP = '''
+def rnn_forward(x, h0, kernel, recurrent_kernel, bias):
+    h = h0
+    states = []
+    for t in range(x.shape[1]):
+        h = rnn_cell_forward(x[:, t], h, kernel, recurrent_kernel, bias)
+        states.append(h)
+    return np.stack(states, axis=1)
+'''
+
+SCENARIOS = {
+    "state_not_carried": {
+        # Every step restarts from h0: right for T=1 only.
+        "cells": {"rnn_forward": '''
+def rnn_forward(x, h0, kernel, recurrent_kernel, bias):
+    states = []
+    for t in range(x.shape[1]):
+        states.append(rnn_cell_forward(x[:, t], h0, kernel, recurrent_kernel, bias))
+    return np.stack(states, axis=1)
+'''},
+        "expect_ids": ["STATE-NOT-CARRIED"],
+        "expect": "partial",
+    },
+    "returns_last_only": {
+        "cells": {"rnn_forward": '''
+def rnn_forward(x, h0, kernel, recurrent_kernel, bias):
+    h = h0
+    for t in range(x.shape[1]):
+        h = rnn_cell_forward(x[:, t], h, kernel, recurrent_kernel, bias)
+    return h
+'''},
+        "expect_ids": ["RETURNS-LAST-ONLY"],
+        "expect": "partial",
+    },
+    "missing_bias_in_cell": {
+        # rnn_forward calls the cell, so it fails too; predict_last_step uses the reference.
+        "cells": {"rnn_cell_forward": '''
+def rnn_cell_forward(x_t, h_prev, kernel, recurrent_kernel, bias):
+    return np.tanh(x_t @ kernel + h_prev @ recurrent_kernel)
+''', "rnn_forward": _CARRIED_LOOP},
+        "expect_ids": ["MISSING-BIAS"],
+        "expect": "partial",
+    },
+    "transposed_recurrent_kernel": {
+        # Runs on every shape (U is square) but is wrong: shows only in the values.
+        "cells": {"rnn_cell_forward": '''
+def rnn_cell_forward(x_t, h_prev, kernel, recurrent_kernel, bias):
+    return np.tanh(x_t @ kernel + h_prev @ recurrent_kernel.T + bias)
+'''},
+        "expect_ids": ["TRANSPOSED-WEIGHTS"],
+        "expect": "partial",
+    },
+    "mean_of_states_many_to_one": {
+        # Outside COURSE.md section 4: the checker explains it in a sentence, without an id.
+        "cells": {"predict_last_step": '''
+def predict_last_step(x, h0, kernel, recurrent_kernel, bias, dense_kernel, dense_bias):
+    h_seq = reference_rnn_forward(x, h0, kernel, recurrent_kernel, bias)
+    return sigmoid(h_seq.mean(axis=1) @ dense_kernel + dense_bias)
+'''},
+        "expect_ids": [],
+        "expect": "partial",
+    },
+    "correct_in_another_style": {
+        # Any correct answer gets full marks: float64, einsum, a preallocated array, a
+        # hand-written loop in predict_last_step and a naive sigmoid that overflows on
+        # large negative logits (the checkers keep its RuntimeWarning off stderr).
+        "cells": {"rnn_cell_forward": '''
+def rnn_cell_forward(x_t, h_prev, kernel, recurrent_kernel, bias):
+    x_t, h_prev = np.asarray(x_t, dtype=np.float64), np.asarray(h_prev, dtype=np.float64)
+    pre_activation = np.einsum("bi,iu->bu", x_t, kernel) + np.einsum("bj,ju->bu", h_prev, recurrent_kernel)
+    return np.tanh(pre_activation + bias)
+''', "rnn_forward": '''
+def rnn_forward(x, h0, kernel, recurrent_kernel, bias):
+    batch, steps, _ = x.shape
+    h_seq = np.zeros((batch, steps, h0.shape[1]))
+    h = h0
+    for t in range(steps):
+        h = rnn_cell_forward(x[:, t, :], h, kernel, recurrent_kernel, bias)
+        h_seq[:, t, :] = h
+    return h_seq
+''', "predict_last_step": '''
+def predict_last_step(x, h0, kernel, recurrent_kernel, bias, dense_kernel, dense_bias):
+    h = h0
+    for t in range(x.shape[1]):
+        h = np.tanh(x[:, t] @ kernel + h @ recurrent_kernel + bias)
+    logits = h @ dense_kernel + dense_bias
+    return 1.0 / (1.0 + np.exp(-logits))
+'''},
+        "expect_ids": [],
+        "expect": "full",
+    },
+}
