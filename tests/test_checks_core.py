@@ -235,3 +235,15 @@ def test_a_stub_called_from_another_function_is_named():
 
     with pytest.raises(AssertionError, match="rnn_forward calls rnn_cell_forward, which is not implemented yet"):
         check_rnn_forward(rnn_forward)
+
+
+def test_compare_handles_scalars():
+    """A checker may compare a single number (e.g. a global norm)."""
+    import pytest
+    from course_utils.checks._core import compare, matches
+
+    assert matches(2.0, 2.0 + 1e-9)
+    assert not matches(2.0, 3.0)
+    compare("global_norm", 13.0, 13.0)
+    with pytest.raises(AssertionError, match=r"expected 13, got 12"):
+        compare("global_norm", 12.0, 13.0)

@@ -25,6 +25,7 @@ _isfinite = np.isfinite
 _errstate = np.errstate
 _float64 = np.float64
 _ndarray = np.ndarray
+_array = np.array
 
 ATOL = 1e-5   # float32 round-off of one RNN step is ~1e-7; a real mistake is >1e-2.
 
@@ -121,8 +122,8 @@ def matches(got, candidate, atol: float = ATOL) -> bool:
         nan_got, nan_cand = _isnan(got), _isnan(candidate)
         if (nan_got != nan_cand).any():
             return False
-        diff = _abs(got - candidate)
-        diff[nan_got] = 0.0
+        diff = _array(_abs(got - candidate), dtype=_float64, ndmin=1)  # 0-d safe
+        diff[nan_got.reshape(diff.shape)] = 0.0
         return bool((diff <= atol).all())
 
 
@@ -155,14 +156,13 @@ def compare(what: str, got, expected, *, atol: float = ATOL, wrong_variants=None
     if matches(got_arr, exp, atol):
         return
     with _errstate(all="ignore"):
-        diff = _abs(got_arr - exp)
+        diff = _array(_abs(got_arr - exp), dtype=_float64)
     bad_nan = _isnan(got_arr) & ~_isnan(exp)
     if bad_nan.any():
         idx = tuple(int(i) for i in _unravel_index(_argmax(bad_nan), bad_nan.shape))
         raise AssertionError(
             f"{what}{where}: got NaN at index {list(idx)} where {exp[idx]:.6g} was "
             f"expected.{hint}")
-    diff = diff.copy()
     diff[~_isfinite(diff)] = np.inf
     idx = tuple(int(i) for i in _unravel_index(_argmax(diff), diff.shape))
     n_bad = int((diff > atol).sum())
