@@ -1,0 +1,95 @@
+"""Round-trip grading scenarios for 07_practice: the solution with some answers replaced.
+
+Each scenario replaces the source of the named solution cells (by grade_id) in
+an otherwise correct submission; the generic round-trip test autogrades it with
+nbgrader and checks the score class. The mistakes of this lesson are outside
+COURSE.md section 4, so the checkers explain them in sentences and no id is
+expected. The training data always comes from the course's make_windows, so a
+wrong make_windows costs only its own points; a model that returns every step
+cannot be trained, so it also loses the points of the trained-model test.
+"""
+
+SCENARIOS = {
+    "target_is_last_character_of_window": {
+        "cells": {"make_windows": '''
+def make_windows(ids, window, stride=1):
+    starts = range(0, len(ids) - window, stride)
+    x = np.array([ids[s:s + window] for s in starts])
+    y = np.array([ids[s + window - 1] for s in starts])   # the last character of the window
+    return x, y
+'''},
+        "expect_ids": [],
+        "expect": "partial",
+    },
+    "perplexity_without_exp": {
+        "cells": {"perplexity": '''
+def perplexity(probs, targets):
+    return np.mean(-np.log(probs[np.arange(len(targets)), targets]))   # the cross-entropy
+'''},
+        "expect_ids": [],
+        "expect": "partial",
+    },
+    "temperature_divides_probabilities": {
+        "cells": {"sample_with_temperature": '''
+def sample_with_temperature(probs, temperature, rng):
+    q = probs / temperature          # renormalising cancels the temperature
+    return rng.choice(len(q), p=q / q.sum())
+'''},
+        "expect_ids": [],
+        "expect": "partial",
+    },
+    "model_returns_every_step": {
+        # Fails the model check and cannot be trained (the output has a time axis).
+        "cells": {"build_char_model": '''
+def build_char_model(vocab_size, window, cell="gru", units=64, embedding_dim=16):
+    layer = keras.layers.GRU if cell == "gru" else keras.layers.LSTM
+    return keras.Sequential([
+        keras.Input(shape=(window,), dtype="int32"),
+        keras.layers.Embedding(vocab_size, embedding_dim),
+        layer(units, return_sequences=True),
+        keras.layers.Dense(vocab_size, activation="softmax"),
+    ])
+'''},
+        "expect_ids": [],
+        "expect": "partial",
+    },
+    "other_correct_answers": {
+        # Any correct implementation gets full marks: a loop, log2 with 2 **, the
+        # functional API with reset_after=False, inverse-CDF sampling.
+        "cells": {
+            "make_windows": '''
+def make_windows(ids, window, stride=1):
+    x, y = [], []
+    s = 0
+    while s + window < len(ids):
+        x.append(ids[s:s + window])
+        y.append(ids[s + window])
+        s += stride
+    return np.array(x), np.array(y)
+''',
+            "perplexity": '''
+def perplexity(probs, targets):
+    p = np.array([row[t] for row, t in zip(probs, targets)])
+    return 2.0 ** np.mean(-np.log2(p))
+''',
+            "build_char_model": '''
+def build_char_model(vocab_size, window, cell="gru", units=64, embedding_dim=16):
+    inputs = keras.Input(shape=(window,), dtype="int32")
+    h = keras.layers.Embedding(vocab_size, embedding_dim)(inputs)
+    if cell == "gru":
+        h = keras.layers.GRU(units, reset_after=False)(h)
+    else:
+        h = keras.layers.LSTM(units)(h)
+    return keras.Model(inputs, keras.layers.Dense(vocab_size, activation="softmax")(h))
+''',
+            "sample_with_temperature": '''
+def sample_with_temperature(probs, temperature, rng):
+    weights = np.asarray(probs, dtype=np.float64) ** (1.0 / temperature)
+    cdf = np.cumsum(weights) / weights.sum()
+    return int(np.searchsorted(cdf, rng.random(), side="right"))
+''',
+        },
+        "expect_ids": [],
+        "expect": "full",
+    },
+}

@@ -1,0 +1,437 @@
+"""Checkers of 07_practice: right answers pass quietly, known mistakes are named.
+
+Student answers below are written independently of the checker's reference:
+loops, other numpy idioms, other bases, other ways of sampling, the functional
+Keras API. The trained-model checker is tested with count-based Keras models
+whose perplexity is known without training (an n-gram model's weights are
+its log-probabilities).
+"""
+import json
+import pathlib
+import re
+
+import numpy as np
+import pytest
+
+from course_utils import language_model as lm
+from course_utils.checks import language_model as checks
+from course_utils.checks import (check_build_char_model, check_make_windows, check_perplexity,
+                                 check_sample_with_temperature, check_trained_char_model)
+from course_utils.data import text
+
+NOTEBOOK = pathlib.Path(__file__).parent.parent / "solutions" / "07_practice" / "07_practice.ipynb"
+
+
+@pytest.fixture(scope="module")
+def keras():
+    import keras
+    return keras
+
+
+def fails_with(check, fn, *fragments, hidden=False):
+    """Run ``check(fn)``; assert that it fails and that the message holds every fragment."""
+    with pytest.raises(AssertionError) as info:
+        check(fn, hidden=hidden)
+    message = str(info.value)
+    for fragment in fragments:
+        assert fragment in message, f"{fragment!r} not in:\n{message}"
+    return message
+
+
+def passes_quietly(check, fn, capsys, hidden):
+    check(fn, hidden=hidden)
+    out, err = capsys.readouterr()
+    assert err == ""
+    assert out.startswith("\u2714") and out.count("\n") == 1
+
+
+# ================================================================ make_windows
+
+def windows_loop(ids, window, stride=1):
+    x, y = [], []
+    for s in range(0, len(ids) - window, stride):
+        x.append(list(ids[s:s + window]))
+        y.append(int(ids[s + window]))
+    return x, y                              # lists are fine
+
+
+def windows_view(ids, window, stride=1):
+    views = np.lib.stride_tricks.sliding_window_view(ids, window + 1)[::stride]
+    return views[:, :-1], views[:, -1]
+
+
+@pytest.mark.parametrize("fn", [windows_loop, windows_view])
+@pytest.mark.parametrize("hidden", [False, True])
+def test_right_windows_pass(fn, hidden, capsys):
+    passes_quietly(check_make_windows, fn, capsys, hidden)
+
+
+def _windows(target_offset=0, width_extra=0, use_stride=True, drop_last=False):
+    def make_windows(ids, window, stride=1):
+        starts = list(range(0, len(ids) - window, stride if use_stride else 1))
+        if drop_last:
+            starts = starts[:-1]
+        x = np.array([ids[s:s + window + width_extra] for s in starts])
+        return x, np.array([ids[s + window + target_offset] for s in starts])
+    return make_windows
+
+
+WINDOW_MISTAKES = [
+    (_windows(target_offset=-1), "LAST character of its window"),
+    (_windows(width_extra=1), "window + 1 characters"),
+    (_windows(use_stride=False), "stride was ignored"),
+    (_windows(drop_last=True), "the last window is missing"),
+]
+
+
+@pytest.mark.parametrize("fn, fragment, hidden",
+                         [(fn, fragment, hidden) for fn, fragment in WINDOW_MISTAKES
+                          for hidden in (False, True)]
+                         # ids[s + window - 3] is the first character only for window 3 (visible)
+                         + [(_windows(target_offset=-3), "first character of its window", False)])
+def test_window_mistakes_are_named(fn, fragment, hidden):
+    fails_with(check_make_windows, fn, fragment, "Reread: 07_practice, 'Windows", hidden=hidden)
+
+
+def test_swapped_pair_and_extra_window_are_explained():
+    fails_with(check_make_windows, lambda ids, w, s=1: windows_view(ids, w, s)[::-1],
+               "returned (y, x)")
+
+    def one_too_many(ids, window, stride=1):
+        starts = range(0, len(ids) - window + 1, stride)
+        x = np.array([np.resize(ids[s:s + window], window) for s in starts])
+        y = np.array([ids[min(s + window, len(ids) - 1)] for s in starts])
+        return x, y
+    fails_with(check_make_windows, one_too_many, "one window too many")
+
+
+def test_make_windows_must_return_a_pair():
+    fails_with(check_make_windows, lambda ids, w, s=1: windows_view(ids, w, s)[0],
+               "should return a pair (x, y)")
+
+
+# ================================================================ perplexity
+
+def perplexity_bits(probs, targets):
+    p = np.array([row[t] for row, t in zip(probs, targets)])
+    return 2.0 ** (-np.log2(p).mean())
+
+
+def perplexity_float32_0d(probs, targets):
+    p = np.take_along_axis(np.asarray(probs, np.float32), np.asarray(targets)[:, None], axis=1)
+    return np.exp(-np.mean(np.log(p)), dtype=np.float32).reshape(())
+
+
+def perplexity_geometric_mean(probs, targets):
+    p = probs[np.arange(len(targets)), targets].astype(np.float64)
+    return 1.0 / np.prod(p) ** (1.0 / len(p))
+
+
+@pytest.mark.parametrize("fn", [perplexity_bits, perplexity_float32_0d, perplexity_geometric_mean])
+@pytest.mark.parametrize("hidden", [False, True])
+def test_right_perplexities_pass(fn, hidden, capsys):
+    passes_quietly(check_perplexity, fn, capsys, hidden)
+
+
+def _picked(probs, targets):
+    return probs[np.arange(len(targets)), targets]
+
+
+@pytest.mark.parametrize("fn, fragment", [
+    (lambda p, t: np.mean(-np.log(_picked(p, t))), "cross-entropy (the mean of -log p)"),
+    (lambda p, t: np.mean(-np.log2(_picked(p, t))), "cross-entropy in bits"),
+    (lambda p, t: np.exp(np.mean(-np.log2(_picked(p, t)))), "log2 with np.exp"),
+    (lambda p, t: 2 ** np.mean(-np.log(_picked(p, t))), "the natural log with 2 **"),
+    (lambda p, t: np.exp(np.mean(-np.log10(_picked(p, t)))), "you used log10"),
+    (lambda p, t: np.exp(np.mean(np.log(_picked(p, t)))), "the minus sign is missing"),
+    (lambda p, t: np.mean(1 / _picked(p, t)), "averaged the per-character perplexities"),
+    (lambda p, t: np.exp(np.sum(-np.log(_picked(p, t)))), "summed the log probabilities"),
+    (lambda p, t: np.exp(np.mean(-np.log(p))), "over ALL the probabilities"),
+    (lambda p, t: np.exp(np.mean(-np.log(p[:, t]))), "probs[:, targets] picks whole columns"),
+    (lambda p, t: np.exp(np.mean(-np.log(p), axis=1)), "vocabulary axis (axis=1)"),
+    (lambda p, t: np.exp(np.mean(-np.log(p), axis=0)), "batch axis (axis=0)"),
+    (lambda p, t: np.exp(-np.log(_picked(p, t))), "one perplexity per example"),
+])
+@pytest.mark.parametrize("hidden", [False, True])
+def test_perplexity_mistakes_are_named(fn, fragment, hidden):
+    message = fails_with(check_perplexity, fn, fragment, "Reread: 07_practice, 'Perplexity'",
+                         hidden=hidden)
+    assert message.count("Likely mistake") == 1, message   # one diagnosis, not a list
+
+
+def test_perplexity_failure_says_expected_and_got():
+    message = fails_with(check_perplexity, lambda p, t: 3.0, "expected 4, got 3")
+    assert "uniform guess" in message
+
+
+def test_a_reassigned_numpy_cannot_make_a_wrong_perplexity_pass(monkeypatch):
+    monkeypatch.setattr(np, "allclose", lambda *a, **k: True)
+    monkeypatch.setattr(np, "isclose", lambda a, b, *args, **k: np.ones_like(a, dtype=bool))
+    monkeypatch.setattr(np, "abs", lambda x: 0 * x)
+    fails_with(check_perplexity, lambda p, t: 1.0, "expected 4, got 1")
+
+
+# ================================================================ sampling
+
+def sample_inverse_cdf(probs, temperature, rng):
+    weights = np.asarray(probs, dtype=np.float64) ** (1.0 / temperature)
+    cdf = np.cumsum(weights / weights.sum())
+    return int(np.searchsorted(cdf, rng.random() * cdf[-1], side="right"))
+
+
+def sample_naive_exp(probs, temperature, rng):
+    q = np.exp(np.log(probs) / temperature)   # log(0) warns: must stay silent in the checker
+    return rng.choice(len(q), p=q / q.sum())
+
+
+def sample_gumbel(probs, temperature, rng):
+    logits = np.log(probs) / temperature
+    return int(np.argmax(logits + rng.gumbel(size=len(probs))))
+
+
+@pytest.mark.parametrize("fn", [sample_inverse_cdf, sample_naive_exp, sample_gumbel,
+                                lm.sample_with_temperature])
+@pytest.mark.parametrize("hidden", [False, True])
+def test_right_samplers_pass(fn, hidden, capsys):
+    passes_quietly(check_sample_with_temperature, fn, capsys, hidden)
+
+
+@pytest.mark.parametrize("burn", range(6))
+def test_right_sampler_passes_whatever_random_numbers_it_consumes(burn):
+    # Different correct implementations use the random stream differently; the statistical
+    # test must not depend on it. (Each extra draw shifts what the sampler sees.)
+    def sampler(probs, temperature, rng):
+        rng.random(burn)
+        return lm.sample_with_temperature(probs, temperature, rng)
+    check_sample_with_temperature(sampler)
+    check_sample_with_temperature(sampler, hidden=True)
+
+
+def _tempered(transform):
+    def sample_with_temperature(probs, temperature, rng):
+        q = transform(np.asarray(probs, dtype=np.float64), temperature)
+        return rng.choice(len(q), p=q / q.sum())
+    return sample_with_temperature
+
+
+SAMPLING_MISTAKES = [
+    (_tempered(lambda p, t: p / t), "temperature has no effect"),
+    (_tempered(lambda p, t: p ** t), "wrong way round"),
+    (_tempered(lambda p, t: np.exp(p / t)), "softmax was applied to p / T"),
+    (lambda p, t, rng: int(np.argmax(p)), "most likely character"),
+    (lambda p, t, rng: int(rng.integers(len(p))), "about equally often"),
+]
+
+
+@pytest.mark.parametrize("fn, fragment", SAMPLING_MISTAKES)
+@pytest.mark.parametrize("hidden", [False, True])
+def test_sampling_mistakes_are_named(fn, fragment, hidden):
+    message = fails_with(check_sample_with_temperature, fn, fragment, "Reread: 07_practice",
+                         hidden=hidden)
+    assert message.count("Likely mistake") == 1, message
+
+
+def test_sampling_must_use_the_given_generator():
+    def global_random(probs, temperature, rng):
+        return lm.sample_with_temperature(probs, temperature, np.random.default_rng())
+    fails_with(check_sample_with_temperature, global_random, "same seed", "`rng` argument")
+
+
+def test_unnormalised_weights_get_a_hint():
+    def unnormalised(probs, temperature, rng):
+        return rng.choice(len(probs), p=np.exp(np.log(probs) / temperature))
+    fails_with(check_sample_with_temperature, unnormalised, "do not sum to 1",
+               "divide by the sum")
+
+
+@pytest.mark.parametrize("fn, fragment", [
+    (lambda p, t, rng: rng.choice(len(p), size=1, p=p), "array of shape (1,)"),
+    (lambda p, t, rng: lm.apply_temperature(p, t), "array of shape (4,)"),
+    (lambda p, t, rng: len(p), "not a character id"),
+    (lambda p, t, rng: 0.5, "return a character id"),
+])
+def test_sampler_must_return_one_id(fn, fragment):
+    fails_with(check_sample_with_temperature, fn, fragment)
+
+
+def test_a_zero_probability_is_never_drawn():
+    def sometimes_zero(probs, temperature, rng):
+        draw = lm.sample_with_temperature(probs, temperature, rng)
+        zeros = np.flatnonzero(np.asarray(probs) == 0)
+        return int(zeros[0]) if len(zeros) and rng.random() < 0.01 else draw
+    fails_with(check_sample_with_temperature, sometimes_zero, "expected 0.000", hidden=True)
+
+
+# ================================================================ stubs and crashes
+
+@pytest.mark.parametrize("check", [check_make_windows, check_perplexity,
+                                   check_sample_with_temperature, check_build_char_model])
+def test_stubs_and_crashes_get_friendly_messages(check):
+    def stub(*args, **kwargs):
+        raise NotImplementedError()
+
+    def crash(*args, **kwargs):
+        return np.ones(3) @ np.ones(4)
+    fails_with(check, stub, "is not implemented yet")
+    fails_with(check, crash, "raised ValueError", "line")
+
+
+# ================================================================ build_char_model
+
+def build_functional(vocab_size, window, cell="gru", units=64, embedding_dim=16):
+    import keras
+    inputs = keras.Input(shape=(None,))          # any length, float input: still fine
+    h = keras.layers.Embedding(vocab_size, embedding_dim)(inputs)
+    h = (keras.layers.GRU(units, reset_after=False) if cell == "gru"
+         else keras.layers.LSTM(units))(h)
+    return keras.Model(inputs, keras.layers.Dense(vocab_size, activation="softmax")(h))
+
+
+@pytest.mark.parametrize("fn", [lm.build_char_model, build_functional])
+@pytest.mark.parametrize("hidden", [False, True])
+def test_right_models_pass(keras, fn, hidden, capsys):
+    passes_quietly(check_build_char_model, fn, capsys, hidden)
+
+
+def _model(keras, *, recurrent=None, dense_activation="softmax", return_sequences=False,
+           embedding=True, dense_units=None, extra_layer=False, embedding_dim=None, units=None):
+    def build_char_model(vocab_size, window, cell="gru", units_arg=64, embedding_dim_arg=16,
+                         **kwargs):
+        units_ = units or kwargs.get("units", units_arg)
+        emb_dim = embedding_dim or kwargs.get("embedding_dim", embedding_dim_arg)
+        layer = recurrent or {"gru": keras.layers.GRU, "lstm": keras.layers.LSTM}[cell]
+        layers = [keras.Input(shape=(window,) if embedding else (window, 1))]
+        if embedding:
+            layers.append(keras.layers.Embedding(vocab_size, emb_dim))
+        if extra_layer:
+            layers.append(layer(units_, return_sequences=True))
+        layers.append(layer(units_, return_sequences=return_sequences))
+        if dense_units != 0:
+            layers.append(keras.layers.Dense(dense_units or vocab_size,
+                                             activation=dense_activation))
+        return keras.Sequential(layers)
+    return build_char_model
+
+
+@pytest.mark.parametrize("options, fragment", [
+    (dict(return_sequences=True), "return_sequences=True"),
+    (dict(dense_activation=None), "not probabilities"),
+    (dict(dense_units=0), "add the output layer"),
+    (dict(dense_units=5), "one unit per character"),
+    (dict(embedding=False), "no Embedding layer"),
+    (dict(embedding_dim=2), "expected Embedding(vocab_size=7, embedding_dim=3)"),
+    (dict(units=5), "expected units=4"),
+    (dict(extra_layer=True), "parameters, expected"),
+    (dict(recurrent="SimpleRNN"), "expected a keras.layers.GRU layer"),
+])
+def test_model_mistakes_are_explained(keras, options, fragment):
+    if options.get("recurrent") == "SimpleRNN":
+        options = dict(options, recurrent=keras.layers.SimpleRNN)
+    fails_with(check_build_char_model, _model(keras, **options), fragment)
+
+
+def test_model_must_follow_the_cell_argument(keras):
+    always_gru = _model(keras, recurrent=keras.layers.GRU)
+    fails_with(check_build_char_model, always_gru, "cell='lstm'", "found recurrent layers: GRU")
+
+
+def test_build_must_return_a_model():
+    fails_with(check_build_char_model, lambda *a, **k: "a model", "returned str")
+
+
+# ================================================================ the trained model
+
+def ngram_model(keras, ids, order, *, smoothing=0.05, constant=False):
+    """A Keras model whose output is an n-gram model's distribution (no training needed).
+
+    order 1 = unigram (the same distribution whatever the input), 2 = bigram, 3 = trigram.
+    The context of the last ``order - 1`` characters is one index into an Embedding
+    table that holds the log-probabilities; the softmax turns them back into probabilities.
+    """
+    V = text.VOCAB_SIZE
+    context_size = V ** (order - 1)
+    counts = np.full((context_size, V), smoothing)
+    context = np.zeros(len(ids) - order + 1, dtype=np.int64)
+    for k in range(order - 1):
+        context = context * V + ids[k:len(ids) - order + 1 + k]
+    np.add.at(counts, (context, ids[order - 1:]), 1.0)
+    log_p = np.log(counts / counts.sum(axis=1, keepdims=True))
+
+    def context_index(x):
+        index = keras.ops.zeros_like(x[:, 0])
+        for k in range(order - 1, 0, -1):
+            index = index * V + x[:, -k]
+        return index
+
+    inputs = keras.Input(shape=(lm.WINDOW,), dtype="int32")
+    table = keras.layers.Embedding(context_size, V)
+    logits = table(keras.layers.Lambda(context_index)(inputs))
+    model = keras.Model(inputs, keras.layers.Activation("softmax")(logits))
+    table.set_weights([log_p])
+    return model
+
+
+@pytest.fixture(scope="module")
+def train_ids():
+    return text.encode(text.load_corpus()[0])
+
+
+@pytest.mark.parametrize("hidden", [False, True])
+def test_a_good_model_passes(keras, train_ids, hidden, capsys):
+    trigram = ngram_model(keras, train_ids, 3)
+    passes_quietly(check_trained_char_model, trigram, capsys, hidden)
+
+
+@pytest.mark.parametrize("hidden", [False, True])
+def test_a_bigram_model_does_not_reach_the_bar(keras, train_ids, hidden):
+    message = fails_with(check_trained_char_model, ngram_model(keras, train_ids, 2),
+                         "not by enough", "Reread: 07_practice, 'Training'", hidden=hidden)
+    got, bar = (float(re.search(pattern, message).group(1))
+                for pattern in (r"perplexity ([0-9.]+) on", r"= ([0-9.]+)\."))
+    assert bar < got < 1.3 * bar     # fails clearly but not absurdly
+
+
+def test_a_context_free_model_is_recognised(keras, train_ids):
+    fails_with(check_trained_char_model, ngram_model(keras, train_ids, 1),
+               "almost the same distribution whatever it reads")
+
+
+def test_an_untrained_model_is_recognised(keras):
+    keras.utils.set_random_seed(0)
+    untrained = lm.build_char_model(text.VOCAB_SIZE, lm.WINDOW)
+    fails_with(check_trained_char_model, untrained, "no better than guessing uniformly",
+               "has the model been trained")
+
+
+def test_trained_model_output_problems_are_explained(keras):
+    keras.utils.set_random_seed(0)
+    base = dict(vocab_size=text.VOCAB_SIZE, window=lm.WINDOW, units=4, embedding_dim=2)
+    fails_with(check_trained_char_model, _model(keras, dense_activation=None)(**base),
+               "not probabilities", "softmax")
+    fails_with(check_trained_char_model, _model(keras, return_sequences=True)(**base),
+               "return_sequences=True")
+    fails_with(check_trained_char_model, "not a model", "expected the trained Keras model")
+
+
+def test_the_bar_is_derived_from_the_unigram_baseline():
+    x, y, baseline = checks._evaluation_data(lm.WINDOW, False)
+    unigram = lm.unigram_probabilities(text.encode(text.load_corpus()[0]), text.VOCAB_SIZE)
+    assert baseline == pytest.approx(lm.perplexity(np.tile(unigram, (len(y), 1)), y))
+    assert 15 < baseline < 30     # lower-case English characters
+    hidden_x, hidden_y, _ = checks._evaluation_data(lm.WINDOW, True)
+    assert len(hidden_y) > 2 * len(y)
+
+
+# ================================================================ the lesson
+
+def test_the_sections_that_hints_name_are_headings_of_the_lesson():
+    notebook = json.loads(NOTEBOOK.read_text())
+    headings = {line.lstrip("#").strip()
+                for cell in notebook["cells"] if cell["cell_type"] == "markdown"
+                for line in "".join(cell["source"]).splitlines() if line.startswith("#")}
+    assert set(checks.SECTIONS.values()) <= headings
+
+
+def test_the_lesson_states_the_bar_that_the_checker_uses():
+    source = NOTEBOOK.read_text()
+    assert f"{checks.TARGET_FRACTION:.0%} of the unigram".replace("%", " %") in source
