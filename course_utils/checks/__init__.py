@@ -3,32 +3,50 @@
 A checker prints one line on success and raises ``AssertionError`` with an
 explanation (expected, got, where, and the id of a known mistake) on failure.
 
-``from course_utils.checks import check_rnn_forward`` works for every checker:
-names are looked up in the topic modules of this package on first use.
+``from course_utils.checks import check_rnn_forward`` imports only the topic
+module that defines that checker, so a lesson that needs no TensorFlow never
+loads it (the Keras checkers import keras).
 """
 import importlib
-import pkgutil
 
 from ._core import passed  # noqa: F401
 from .misconceptions import MISCONCEPTIONS  # noqa: F401
 
+# checker name -> topic module in this package. tests/test_checks_registry.py
+# fails if a topic module defines a checker that is missing here.
+CHECKERS = {
+    "check_rnn_cell_forward": "simple_rnn",
+    "check_rnn_forward": "simple_rnn",
+    "check_predict_last_step": "many_to_one",
+    "check_rnn_step_jacobian": "gradients",
+    "check_gradient_norms_by_lag": "gradients",
+    "check_rnn_backward": "gradients",
+    "check_clip_by_global_norm": "gradients",
+    "check_gru_cell_forward": "gru",
+    "check_gru_forward": "gru",
+    "check_flip_update_convention": "gru_conventions",
+    "check_lstm_cell_forward": "lstm",
+    "check_lstm_forward": "lstm",
+    "check_lstm_cell_backward": "gated_backward",
+    "check_rnn_param_count": "params",
+    "check_build_stacked_model": "keras_models",
+    "check_build_bidirectional_tagger": "keras_models",
+    "check_make_windows": "language_model",
+    "check_perplexity": "language_model",
+    "check_build_char_model": "language_model",
+    "check_sample_with_temperature": "language_model",
+    "check_trained_char_model": "language_model",
+}
 
-def _topic_modules():
-    for info in pkgutil.iter_modules(__path__):
-        if not info.name.startswith("_") and info.name != "misconceptions":
-            yield importlib.import_module(f"{__name__}.{info.name}")
+__all__ = ["passed", "MISCONCEPTIONS", *CHECKERS]
 
 
 def __getattr__(name):
-    if name.startswith("check_"):
-        for module in _topic_modules():
-            if hasattr(module, name):
-                return getattr(module, name)
+    if name in CHECKERS:
+        module = importlib.import_module(f"{__name__}.{CHECKERS[name]}")
+        return getattr(module, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def __dir__():
-    names = set(globals())
-    for module in _topic_modules():
-        names.update(n for n in dir(module) if n.startswith("check_"))
-    return sorted(names)
+    return sorted(set(globals()) | set(CHECKERS))
