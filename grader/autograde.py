@@ -1,0 +1,372 @@
+"""Grade every submission of one assignment: in parallel, resumable, never stopped by one bad notebook.
+
+Pipeline of ``autograde(course, assignment)``:
+
+1. The assignment is (re)recorded in the course gradebook from solutions/, so
+   a fresh clone needs no setup; a *template* gradebook holding only this
+   assignment is made for the workers (see ``grader.gradebook``).
+2. Students are the folder names under submitted/.  A student whose
+   submission and assignment tests are unchanged since their last grading
+   record is skipped, unless ``force`` (or the last attempt ended in ``error``).
+3. ``jobs`` worker processes (one per CPU by default) each grade one student at
+   a time with nbgrader's own Autograde converter, into a private copy of the
+   template gradebook.  A worker keeps nbgrader imported between students and
+   forks each fresh kernel from a zygote that has already imported the
+   assignment's heavy modules (``grader.kernels``), so per-notebook start-up is
+   a fork, not a TensorFlow import.
+4. As each student finishes, the parent copies the grades into the course
+   gradebook (one writer, no sqlite lock fights) and saves a grading record
+   (flags, messages, misconception ids; ``grader.records``).
+
+A bad submission (missing, invalid JSON, edited or deleted locked cells, an
+infinite loop, a crashing kernel) is graded as far as possible and flagged;
+it never stops the batch.
+"""
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import shutil
+import sys
+import tempfile
+import time
+import traceback
+import types
+import warnings
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from . import kernels
+from .config import (CELL_TIMEOUT, NOTEBOOK_TIMEOUT_CELLS, Course, apply_kernel_environment,
+                     course_directory, ensure_tools_on_path, nbgrader_config, quiet_nbgrader_logs)
+from .gradebook import read_scores, store_grades, sync_assignment, use_inprocess_alembic_head
+from .outcomes import test_outcomes, timed_out
+from .records import (Record, load_record, save_record, source_fingerprint,
+                      submission_fingerprint)
+
+
+class GraderError(RuntimeError):
+    pass
+
+
+@dataclass
+class AutogradeResult:
+    assignment: str
+    graded: list[Record] = field(default_factory=list)   # graded in this run
+    skipped: list[Record] = field(default_factory=list)  # already graded, unchanged
+    seconds: float = 0.0
+
+    @property
+    def records(self) -> list[Record]:
+        return sorted(self.graded + self.skipped, key=lambda r: r.student)
+
+
+# ------------------------------------------------------------- worker side
+
+
+def _init_worker(threads: int, preload_notebook: str | None, root: str) -> None:
+    """Runs once in each worker process."""
+    ensure_tools_on_path()
+    apply_kernel_environment(threads)
+    quiet_nbgrader_logs()
+    # nbformat and SQLAlchemy warn about nbgrader internals; they are not ours
+    # to fix and must not reach the instructor's terminal.
+    warnings.simplefilter("ignore")
+    use_inprocess_alembic_head()
+    if preload_notebook:
+        zygote = kernels.zygote_for(preload_notebook, cwd=root)
+        if zygote is not None:
+            kernels.use_zygote(zygote)
+            # multiprocessing workers skip atexit; its finalizers do run.
+            multiprocessing.util.Finalize(None, zygote.close, exitpriority=10)
+
+
+def locked_cell_changes(submitted, release) -> tuple[list[str], list[str]]:
+    """(edited, deleted) grade ids: locked code cells whose checksum differs from the
+    release, and test or exercise cells absent from the submission."""
+    from nbgrader import utils
+
+    present = {}
+    for cell in submitted.cells:
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        if grade_id:
+            present.setdefault(grade_id, cell)
+    edited, deleted = [], []
+    for cell in release.cells:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        grade_id = meta.get("grade_id")
+        if not grade_id:
+            continue
+        mine = present.get(grade_id)
+        if mine is None:
+            if meta.get("grade") or meta.get("solution"):
+                deleted.append(grade_id)
+            continue
+        if cell.cell_type == "code" and utils.is_locked(cell):
+            try:
+                same = utils.compute_checksum(mine) == meta.get("checksum")
+            except (KeyError, TypeError, ValueError):  # metadata tampered with
+                same = False
+            if not same:
+                edited.append(grade_id)
+    return edited, deleted
+
+
+def _max_points(release) -> float:
+    return float(sum(cell.metadata["nbgrader"].get("points", 0) for cell in release.cells
+                     if cell.get("metadata", {}).get("nbgrader", {}).get("grade")))
+
+
+def _summarise_failure(text: str, limit: int = 1500) -> str:
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return "\n".join(lines[-12:])[-limit:]
+
+
+def _grade(job: dict, record: Record, extra: dict) -> None:
+    from nbgrader.converters import Autograde
+    from nbgrader.utils import capture_log
+
+    course = Course(Path(job["root"]))
+    student, assignment = job["student"], job["assignment"]
+    release = nbformat.read(job["release_notebook"], as_version=4)
+    record.max_score = _max_points(release)
+
+    path = course.submitted_notebook(student, assignment)
+    if not path.is_file():
+        record.add_flag("missing")
+        return
+    try:
+        submitted = nbformat.read(str(path), as_version=4)
+        nbformat.validate(submitted)
+    except Exception as exc:  # noqa: BLE001 - any unreadable file is the same to a grader
+        record.add_flag("invalid-notebook")
+        record.error = f"{type(exc).__name__}: {exc}"[:500]
+        return
+
+    edited, deleted = locked_cell_changes(submitted, release)
+    if edited:
+        record.add_flag("modified-tests")
+        record.error = f"edited locked cells (restored before grading): {', '.join(edited)}"
+    if deleted:
+        record.add_flag("deleted-cells")
+        record.error = (record.error + "; " if record.error else "") + \
+            f"deleted cells: {', '.join(deleted)}"
+
+    db = Path(job["workdir"]) / f"{student}.db"
+    shutil.copyfile(job["template_db"], db)
+    db_url = f"sqlite:///{db}"
+    config = nbgrader_config(course, cell_timeout=job["cell_timeout"])
+    config.CourseDirectory.db_url = db_url
+    coursedir = course_directory(course, config, assignment_id=assignment, student_id=student)
+    converter = Autograde(coursedir=coursedir, config=config)
+    converter.force = True
+    with kernels.notebook_deadline(job["notebook_timeout"]) as deadline:
+        result = capture_log(converter)
+
+    autograded = course.autograded_notebook(student, assignment)
+    if not result["success"] or not autograded.is_file():
+        text = f"{result.get('log', '')}\n{result.get('error', '')}"
+        if deadline.expired:
+            record.add_flag("timeout")
+            record.add_flag("error")
+            record.error = (f"the notebook ran longer than {job['notebook_timeout']:.0f} s "
+                            "and its kernel was killed")
+        elif "CellTimeoutError" in text or "timed out" in text:
+            # nbclient gives up on a kernel that ignores the interrupt.
+            record.add_flag("timeout")
+            record.add_flag("error")
+            record.error = "a cell ran past the time limit and its kernel did not respond to interrupts"
+        elif "DeadKernelError" in text or "Kernel died" in text:
+            record.add_flag("kernel-died")
+            record.error = "the kernel died while running the notebook"
+        else:
+            record.add_flag("error")
+            record.error = _summarise_failure(text)
+        return
+
+    graded = nbformat.read(str(autograded), as_version=4)
+    outcomes = test_outcomes(graded)
+    record.score, record.max_score, cell_scores = read_scores(db_url, assignment, student)
+    for outcome in outcomes:  # the gradebook is authoritative for points
+        if cell_scores.get(outcome.grade_id) is not None:
+            outcome.points = float(cell_scores[outcome.grade_id])
+    record.tests = [o.to_dict() for o in outcomes]
+    record.misconceptions = sorted({m for o in outcomes for m in o.misconceptions})
+    if timed_out(graded):
+        record.add_flag("timeout")
+    extra["worker_db_url"] = db_url
+
+
+def grade_one(job: dict) -> dict:
+    """Grade one student's submission (runs in a worker process)."""
+    started = time.perf_counter()
+    record = Record(student=job["student"], assignment=job["assignment"])
+    extra: dict = {"worker_db_url": None}
+    try:
+        _grade(job, record, extra)
+    except Exception:  # noqa: BLE001 - one student's problem must not stop the batch
+        record.add_flag("error")
+        record.error = _summarise_failure(traceback.format_exc())
+    record.seconds = round(time.perf_counter() - started, 2)
+    return {"record": record.to_dict(), **extra}
+
+
+# ------------------------------------------------------------- parent side
+
+
+@contextlib.contextmanager
+def _spawning_without_main():
+    """Start spawned workers without re-running the caller's ``__main__``.
+
+    multiprocessing's spawn re-imports the parent's main module in every
+    worker; the workers need nothing from it, and it may be pytest, a notebook
+    or ``python -`` (stdin, which cannot be re-imported at all).
+    """
+    main = sys.modules["__main__"]
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        sys.modules["__main__"] = main
+
+
+def _run_pool(jobs: list[dict], workers: int, initargs: tuple, on_result) -> None:
+    """Run ``grade_one`` over ``jobs``; call ``on_result(job, result)`` as each finishes.
+
+    If a worker process dies (which student code cannot cause: it runs in a
+    kernel), the affected students are retried once, one at a time.
+    """
+    pending, retried = list(jobs), False
+    context = multiprocessing.get_context("spawn")  # no inherited threads or sockets
+    while pending:
+        crashed = []
+        with ProcessPoolExecutor(max_workers=max(1, min(workers, len(pending))),
+                                 mp_context=context, initializer=_init_worker,
+                                 initargs=initargs) as pool:
+            with _spawning_without_main():  # workers start at submit time
+                futures = {pool.submit(grade_one, job): job for job in pending}
+            for future in as_completed(futures):
+                job = futures[future]
+                try:
+                    result = future.result()
+                except BrokenProcessPool:
+                    crashed.append(job)
+                    continue
+                except Exception as exc:  # noqa: BLE001
+                    result = _failure(job, f"{type(exc).__name__}: {exc}")
+                on_result(job, result)
+        pending = []
+        if crashed and not retried:
+            pending, workers, retried = crashed, 1, True
+        else:
+            for job in crashed:
+                on_result(job, _failure(job, "the grading worker process crashed"))
+
+
+def _run_inline(jobs: list[dict], initargs: tuple, on_result) -> None:
+    """One worker's worth of grading in this process: no pool to start for one student."""
+    saved_env = dict(os.environ)
+    zygote = kernels.current_zygote()
+    try:
+        with warnings.catch_warnings():
+            _init_worker(*initargs)
+            for job in jobs:
+                on_result(job, grade_one(job))
+    finally:
+        mine = kernels.current_zygote()
+        if mine is not None and mine is not zygote:
+            mine.close()
+        kernels.use_zygote(zygote)
+        os.environ.clear()
+        os.environ.update(saved_env)
+
+
+def _failure(job: dict, message: str) -> dict:
+    record = Record(student=job["student"], assignment=job["assignment"], flags=["error"],
+                    error=message)
+    return {"record": record.to_dict(), "worker_db_url": None}
+
+
+def autograde(course: Course, assignment: str, *, jobs: int | None = None, force: bool = False,
+              students: list[str] | None = None, cell_timeout: int = CELL_TIMEOUT,
+              notebook_timeout: float | None = None, warm_kernels: bool = True,
+              progress: bool = True) -> AutogradeResult:
+    """Grade ``submitted/*/<assignment>/`` (or only ``students``); see the module docstring."""
+    from tqdm import tqdm
+
+    if assignment not in course.assignments():
+        raise GraderError(f"no lesson {assignment!r}: expected {course.source_notebook(assignment)}")
+    ensure_tools_on_path()
+    quiet_nbgrader_logs()
+    started = time.perf_counter()
+    jobs = jobs or os.cpu_count() or 1
+    notebook_timeout = notebook_timeout or cell_timeout * NOTEBOOK_TIMEOUT_CELLS
+    students = sorted(set(students)) if students else course.students()
+    result = AutogradeResult(assignment)
+    source_fp = source_fingerprint(course, assignment)
+
+    with tempfile.TemporaryDirectory(prefix="grader-autograde-") as tmp:
+        tmp = Path(tmp)
+        release_notebook = sync_assignment(course, assignment, tmp / "release")
+        template_db = tmp / "template.db"
+        sync_assignment(course, assignment, tmp / "template-release", db_url=f"sqlite:///{template_db}")
+        (tmp / "work").mkdir()
+
+        todo, fingerprints = [], {}
+        for student in students:
+            fingerprint = {"submission": submission_fingerprint(course, student, assignment),
+                           "source": source_fp}
+            previous = load_record(course, assignment, student)
+            # Unchanged and graded (or known to be ungradable); a grading
+            # *error* may have been transient, so that is tried again.
+            up_to_date = (previous is not None and previous.fingerprint == fingerprint
+                          and "error" not in previous.flags
+                          and (not previous.graded
+                               or course.autograded_notebook(student, assignment).is_file()))
+            if up_to_date and not force:
+                result.skipped.append(previous)
+                continue
+            fingerprints[student] = fingerprint
+            todo.append({
+                "root": str(course.root), "assignment": assignment, "student": student,
+                "template_db": str(template_db), "release_notebook": str(release_notebook),
+                "workdir": str(tmp / "work"), "cell_timeout": cell_timeout,
+                "notebook_timeout": notebook_timeout,
+            })
+
+        bar = tqdm(total=len(todo), desc=f"autograde {assignment}", unit="nb",
+                   disable=not progress or not todo, dynamic_ncols=True)
+
+        def on_result(job: dict, outcome: dict) -> None:
+            record = Record.from_dict(outcome["record"])
+            record.fingerprint = fingerprints[record.student]
+            timestamp = None
+            if "missing" not in record.flags:
+                timestamp = course_directory(course, nbgrader_config(course)).get_existing_timestamp(
+                    str(course.submitted / record.student / assignment))
+            store_grades(course, record, worker_db_url=outcome.get("worker_db_url"),
+                         timestamp=timestamp)
+            save_record(course, record)
+            result.graded.append(record)
+            flags = f" [{';'.join(record.flags)}]" if record.flags else ""
+            bar.set_postfix_str(f"{record.student} {record.score:g}/{record.max_score:g}{flags}")
+            bar.update(1)
+
+        threads = max(1, (os.cpu_count() or 1) // max(1, min(jobs, len(todo) or 1)))
+        preload = str(release_notebook) if warm_kernels else None
+        try:
+            initargs = (threads, preload, str(course.root))
+            if len(todo) == 1 or jobs == 1:
+                _run_inline(todo, initargs, on_result)
+            elif todo:
+                _run_pool(todo, jobs, initargs, on_result)
+        finally:
+            bar.close()
+    result.graded.sort(key=lambda r: r.student)
+    result.seconds = time.perf_counter() - started
+    return result

@@ -1,0 +1,184 @@
+"""Build ``lessons/`` from ``solutions/`` with nbgrader, and check that it is in sync.
+
+``build`` runs nbgrader's GenerateAssignment (solution regions become stubs,
+hidden tests are removed, outputs cleared, test cells locked and checksummed)
+without touching the gradebook, copies the lesson folder's other files, and
+marks every generated notebook DO NOT EDIT in its metadata.  Generation is
+deterministic, so rebuilding an unchanged lesson rewrites identical bytes.
+
+``check`` regenerates into a temporary folder and compares with ``lessons/``;
+when they differ it returns a unified diff of the cell sources (what a
+maintainer has to look at), so CI can fail with a readable message.
+"""
+from __future__ import annotations
+
+import difflib
+import filecmp
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from .config import (SOURCE_DIR, Course, course_directory, ensure_tools_on_path,
+                     nbgrader_config, quiet_nbgrader_logs)
+
+MARKER_KEY = "grader"
+
+
+class BuildError(RuntimeError):
+    pass
+
+
+def marker(assignment: str) -> dict:
+    source = f"{SOURCE_DIR}/{assignment}/{assignment}.ipynb"
+    return {"generated_from": source,
+            "warning": f"DO NOT EDIT: generated from {source} by `python -m grader build`; "
+                       "edit the solution notebook and rebuild."}
+
+
+def is_generated(notebook: Path) -> bool:
+    try:
+        return MARKER_KEY in nbformat.read(str(notebook), as_version=4).metadata
+    except Exception:  # noqa: BLE001 - unreadable means not ours
+        return False
+
+
+def generate(course: Course, assignments: list[str], release_dir: Path, *,
+             database: bool = False, db_url: str | None = None) -> list[Path]:
+    """Run nbgrader GenerateAssignment for ``assignments`` into ``release_dir``.
+
+    With ``database=True`` the assignment, its notebooks and the source of every
+    graded/locked cell (hidden tests included) are also recorded in the
+    gradebook (the course's, or ``db_url``), which autograde needs.  Returns the
+    generated notebooks.
+    """
+    from nbgrader.converters import GenerateAssignment
+    from nbgrader.utils import capture_log
+
+    ensure_tools_on_path()
+    quiet_nbgrader_logs()
+    if database:
+        from .gradebook import use_inprocess_alembic_head
+
+        use_inprocess_alembic_head()
+    config = nbgrader_config(course)
+    if db_url:
+        config.CourseDirectory.db_url = db_url
+    config.CourseDirectory.release_directory = str(Path(release_dir).resolve())
+    if not database:
+        config.SaveCells.enabled = False
+        config.GenerateAssignment.no_database = True
+
+    written = []
+    for assignment in assignments:
+        if not course.source_notebook(assignment).is_file():
+            raise BuildError(f"no solution notebook {course.source_notebook(assignment)}")
+        coursedir = course_directory(course, config, assignment_id=assignment)
+        converter = GenerateAssignment(coursedir=coursedir, config=config)
+        converter.force = True
+        result = capture_log(converter)
+        if not result["success"]:
+            raise BuildError(f"nbgrader could not generate {assignment}:\n"
+                             f"{result.get('log', '')}\n{result.get('error', '')}")
+        notebook = Path(release_dir) / assignment / f"{assignment}.ipynb"
+        _mark(notebook, assignment)
+        written.append(notebook)
+    return written
+
+
+def _mark(notebook: Path, assignment: str) -> None:
+    nb = nbformat.read(str(notebook), as_version=4)
+    nb.metadata[MARKER_KEY] = marker(assignment)
+    nbformat.write(nb, str(notebook))
+
+
+def build(course: Course, assignments: list[str] | None = None) -> list[Path]:
+    """Regenerate ``lessons/`` (all lessons by default) and return the notebooks written.
+
+    A full build also removes generated lesson folders whose solution is gone.
+    """
+    every = course.assignments()
+    if not assignments:
+        assignments = every
+        for folder in sorted(course.release.glob("*")) if course.release.is_dir() else []:
+            if folder.name not in every and is_generated(folder / f"{folder.name}.ipynb"):
+                shutil.rmtree(folder)
+    unknown = sorted(set(assignments) - set(every))
+    if unknown:
+        raise BuildError(f"no such lesson in {course.source}: {', '.join(unknown)}")
+    course.release.mkdir(parents=True, exist_ok=True)
+    return generate(course, assignments, course.release)
+
+
+# ---------------------------------------------------------------- check
+
+
+@dataclass
+class SyncReport:
+    checked: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # one-line summaries
+    diff: str = ""
+
+    @property
+    def in_sync(self) -> bool:
+        return not self.problems
+
+
+def _cells_text(path: Path) -> list[str]:
+    """A notebook as text: one header line per cell, then its source."""
+    nb = nbformat.read(str(path), as_version=4)
+    lines = []
+    for index, cell in enumerate(nb.cells):
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", "")
+        lines.append(f"# ---- cell {index} [{cell.cell_type}] {grade_id}".rstrip() + "\n")
+        lines.extend(line + "\n" for line in cell.source.split("\n"))
+    return lines
+
+
+def _file_diff(have: Path, want: Path, label: str) -> str:
+    """Unified diff of what is in lessons/ (have) and what the build produces (want)."""
+    if have.suffix == ".ipynb":
+        old, new = _cells_text(have), _cells_text(want)
+        if old == new:  # same sources: metadata or formatting differ
+            old = have.read_text().splitlines(keepends=True)
+            new = want.read_text().splitlines(keepends=True)
+    else:
+        try:
+            old = have.read_text().splitlines(keepends=True)
+            new = want.read_text().splitlines(keepends=True)
+        except UnicodeDecodeError:
+            return f"Binary file {label} differs\n"
+    return "".join(difflib.unified_diff(old, new, f"{label} (committed)", f"{label} (rebuilt from {SOURCE_DIR}/)"))
+
+
+def _files(folder: Path) -> set[str]:
+    return {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()} if folder.is_dir() else set()
+
+
+def check(course: Course, assignments: list[str] | None = None) -> SyncReport:
+    """Compare ``lessons/`` with a fresh build; never writes into the course."""
+    every = course.assignments()
+    report = SyncReport(checked=list(assignments or every))
+    diffs = []
+    with tempfile.TemporaryDirectory(prefix="grader-check-") as tmp:
+        fresh = Path(tmp)
+        generate(course, report.checked, fresh)
+        for assignment in report.checked:
+            have_dir, want_dir = course.release / assignment, fresh / assignment
+            have, want = _files(have_dir), _files(want_dir)
+            for name in sorted(want - have):
+                report.problems.append(f"lessons/{assignment}/{name} is missing")
+            for name in sorted(have - want):
+                report.problems.append(f"lessons/{assignment}/{name} is not generated from {SOURCE_DIR}/")
+            for name in sorted(have & want):
+                if not filecmp.cmp(have_dir / name, want_dir / name, shallow=False):
+                    report.problems.append(f"lessons/{assignment}/{name} is stale")
+                    diffs.append(_file_diff(have_dir / name, want_dir / name, f"lessons/{assignment}/{name}"))
+    if not assignments and course.release.is_dir():
+        for folder in sorted(course.release.glob("*")):
+            if folder.is_dir() and folder.name not in every:
+                report.problems.append(f"lessons/{folder.name}/ has no solutions/{folder.name}/")
+    report.diff = "".join(diffs)
+    return report

@@ -1,0 +1,198 @@
+"""``python -m grader COMMAND``: the instructor's command line.
+
+Every command takes ``--course-dir DIR`` (default: this repository).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from .config import CELL_TIMEOUT, Course, ensure_tools_on_path
+from .tables import text_table
+
+
+def _course(args) -> Course:
+    return Course.at(getattr(args, "course_dir", None))
+
+
+def _cmd_build(args) -> int:
+    from .build import build
+
+    written = build(_course(args), args.assignments or None)
+    for path in written:
+        print(f"wrote {os.path.relpath(path)}")
+    print(f"{len(written)} lesson(s) generated from solutions/.")
+    return 0
+
+
+def _cmd_check(args) -> int:
+    import time
+
+    from .build import check
+
+    started = time.perf_counter()
+    report = check(_course(args), args.assignments or None)
+    if report.in_sync:
+        print(f"lessons/ is in sync with solutions/ ({len(report.checked)} lessons, "
+              f"{time.perf_counter() - started:.1f} s).")
+        return 0
+    if report.diff:
+        print(report.diff, end="" if report.diff.endswith("\n") else "\n")
+    print("lessons/ is out of sync with solutions/:")
+    for problem in report.problems:
+        print(f"  - {problem}")
+    print("Edit solutions/ only, then run `python -m grader build` and commit both.")
+    return 1
+
+
+def _cmd_validate(args) -> int:
+    from .validate import validate_notebook
+
+    result = validate_notebook(args.path, cell_timeout=args.timeout)
+    print(result.text())
+    return 0 if result.ok else (2 if result.problem else 1)
+
+
+def _records_table(records) -> str:
+    return text_table(
+        ["student", "score", "flags", "misconceptions", "seconds"],
+        [[r.student, f"{r.score:g}/{r.max_score:g}", ";".join(r.flags) or "-",
+          " ".join(f"[{m}]" for m in r.misconceptions) or "-", f"{r.seconds:.1f}"] for r in records],
+        align="lrllr")
+
+
+def _cmd_autograde(args) -> int:
+    from .autograde import autograde
+
+    course = _course(args)
+    result = autograde(course, args.assignment, jobs=args.jobs, force=args.force,
+                       students=args.student or None, cell_timeout=args.timeout,
+                       warm_kernels=not args.cold_kernels, progress=not args.no_progress)
+    if result.graded:
+        print(_records_table(result.graded))
+    if result.skipped:
+        print(f"skipped {len(result.skipped)} already graded and unchanged "
+              f"(--force regrades them): {', '.join(r.student for r in result.skipped)}")
+    problems = [r for r in result.graded if r.error]
+    for record in problems:
+        first = record.error.strip().splitlines()[-1] if record.error.strip() else ""
+        print(f"  {record.student}: {';'.join(record.flags)}: {first}")
+    print(f"{len(result.graded)} graded in {result.seconds:.1f} s"
+          + (f" ({result.seconds / len(result.graded):.1f} s per notebook)" if result.graded else "")
+          + f"; gradebook {os.path.relpath(course.gradebook)}.")
+    return 0
+
+
+def _cmd_feedback(args) -> int:
+    from .feedback import generate_feedback
+
+    course = _course(args)
+    result = generate_feedback(course, args.assignment, args.student or None)
+    print(f"wrote {len(result.written)} feedback page(s) under {os.path.relpath(course.feedback)}/")
+    for student, lines in result.leaks.items():
+        print(f"  REMOVED {student}'s page: it showed hidden test text ({len(lines)} line(s))")
+    for error in result.errors:
+        print(f"  {error}")
+    if not result.written and not result.leaks and not result.errors:
+        print(f"  nothing to do: run `python -m grader autograde {args.assignment}` first")
+    return 1 if result.leaks or result.errors else 0
+
+
+def _cmd_export(args) -> int:
+    from .export import export_grades
+
+    path, rows = export_grades(_course(args), args.out, args.assignment or None)
+    print(f"wrote {rows} row(s) to {os.path.relpath(path)}")
+    return 0
+
+
+def _cmd_report(args) -> int:
+    from .report import ReportError, write_report
+
+    course = _course(args)
+    try:
+        report = write_report(course, args.assignment)
+    except ReportError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    print(report.text())
+    print(f"\nwrote {', '.join(os.path.relpath(p) for p in report.files)}")
+    return 0
+
+
+def _cmd_demo(args) -> int:
+    from .demo import run_demo
+
+    run_demo(args.lesson, jobs=args.jobs, keep=args.keep, cell_timeout=args.timeout,
+             progress=not args.no_progress)
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--course-dir", metavar="DIR", default=argparse.SUPPRESS,
+                        help="course root holding solutions/, lessons/, submitted/ ... "
+                             "(default: this repository)")
+    main = argparse.ArgumentParser(
+        prog="python -m grader", parents=[common],
+        description="Build lessons, grade a class, write feedback and reports (nbgrader inside).")
+    sub = main.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name, handler, help_):
+        p = sub.add_parser(name, parents=[common], help=help_, description=help_)
+        p.set_defaults(handler=handler)
+        return p
+
+    p = command("build", _cmd_build, "regenerate lessons/ from solutions/")
+    p.add_argument("assignments", nargs="*", metavar="LESSON", help="default: all lessons")
+
+    p = command("check", _cmd_check, "fail with a diff if lessons/ is stale (CI)")
+    p.add_argument("assignments", nargs="*", metavar="LESSON", help="default: all lessons")
+
+    p = command("validate", _cmd_validate, "run one notebook and report each test in the checkers' words")
+    p.add_argument("path", help="a student notebook (.ipynb)")
+    p.add_argument("--timeout", type=int, default=CELL_TIMEOUT, help="seconds per cell (%(default)s)")
+
+    p = command("autograde", _cmd_autograde, "grade submitted/*/LESSON in parallel (resumable)")
+    p.add_argument("assignment", metavar="LESSON")
+    p.add_argument("--jobs", "-j", type=int, default=None,
+                   help="students graded in parallel (default: CPU count)")
+    p.add_argument("--force", action="store_true", help="regrade students graded before")
+    p.add_argument("--student", action="append", metavar="ID", help="only this student (repeatable)")
+    p.add_argument("--timeout", type=int, default=CELL_TIMEOUT, help="seconds per cell (%(default)s)")
+    p.add_argument("--cold-kernels", action="store_true",
+                   help="start every kernel from scratch instead of forking a pre-imported one")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    p = command("feedback", _cmd_feedback, "per-student HTML feedback (hidden tests never shown)")
+    p.add_argument("assignment", metavar="LESSON")
+    p.add_argument("--student", action="append", metavar="ID", help="only this student (repeatable)")
+
+    p = command("export", _cmd_export, "grades CSV: student,assignment,score,max_score,flags")
+    p.add_argument("--out", metavar="FILE", help="default: grades.csv in the course root")
+    p.add_argument("--assignment", action="append", metavar="LESSON", help="only this lesson (repeatable)")
+
+    p = command("report", _cmd_report, "class summary: histogram, pass rates, misconceptions")
+    p.add_argument("assignment", metavar="LESSON")
+
+    p = command("demo", _cmd_demo, "grade synthetic students of one lesson in a throw-away course")
+    p.add_argument("lesson", nargs="?", help="default: 01_simple_rnn")
+    p.add_argument("--jobs", "-j", type=int, default=None, help="default: CPU count")
+    p.add_argument("--timeout", type=int, default=30, help="seconds per cell (%(default)s)")
+    p.add_argument("--keep", action="store_true", help="keep the demo course and print where it is")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    return main
+
+
+def main(argv: list[str] | None = None) -> int:
+    ensure_tools_on_path()
+    args = parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except (RuntimeError, KeyError, FileNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1

@@ -1,0 +1,152 @@
+"""The course gradebook (nbgrader's sqlite database) and how workers write to it.
+
+SQLite takes one writer at a time, and nbgrader's preprocessors commit several
+times per notebook.  Parallel workers therefore never touch the course
+gradebook: each grades into a private copy of a *template* gradebook that
+knows only the assignment, and the parent process copies the resulting grades
+into the course gradebook, one student at a time (``store_grades``).  No lock
+contention, no retries, and a crashed worker cannot corrupt the course file.
+"""
+from __future__ import annotations
+
+import contextlib
+import functools
+import warnings
+from pathlib import Path
+
+from .build import generate
+from .config import Course
+from .records import Record
+
+COURSE_ID = ""  # nbgrader's converters use CourseDirectory.course_id, '' by default
+
+
+@functools.lru_cache(maxsize=None)
+def _alembic_head() -> str:
+    """nbgrader's schema version, read in-process.
+
+    ``nbgrader.api.get_alembic_version`` runs ``alembic heads`` in a subprocess
+    (an extra Python start-up, 2-7 s on a busy machine) every time a new
+    gradebook file is created; autograde creates one per run.
+    """
+    import nbgrader
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(Path(nbgrader.__file__).parent / "alembic"))
+    return ScriptDirectory.from_config(config).get_current_head()
+
+
+def use_inprocess_alembic_head() -> None:
+    """Make nbgrader read its schema version without a subprocess (falls back if it cannot)."""
+    import nbgrader.api
+
+    if getattr(nbgrader.api.get_alembic_version, "_grader", False):
+        return
+    original = nbgrader.api.get_alembic_version
+
+    def get_alembic_version() -> str:
+        try:
+            return _alembic_head()
+        except Exception:  # noqa: BLE001 - nbgrader's own way still works
+            return original()
+
+    get_alembic_version._grader = True
+    nbgrader.api.get_alembic_version = get_alembic_version
+
+
+@contextlib.contextmanager
+def gradebook(db_url: str):
+    """nbgrader's Gradebook, without the SAWarnings its autoflush raises under SQLAlchemy 2.1."""
+    from nbgrader.api import Gradebook
+    from sqlalchemy.exc import SAWarning
+
+    use_inprocess_alembic_head()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SAWarning)
+        with Gradebook(db_url, COURSE_ID) as gb:
+            yield gb
+
+
+def sync_assignment(course: Course, assignment: str, release_dir: Path, *,
+                    db_url: str | None = None) -> Path:
+    """Record ``assignment`` (notebooks, graded cells, full test source) in a gradebook.
+
+    nbgrader's GenerateAssignment does this while writing a release copy; the
+    copy goes to ``release_dir`` (not lessons/) and is returned: autograde uses
+    it to detect edited or deleted locked cells.  ``db_url`` defaults to the
+    course gradebook.
+    """
+    generate(course, [assignment], release_dir, database=True, db_url=db_url)
+    return Path(release_dir) / assignment / f"{assignment}.ipynb"
+
+
+def read_scores(db_url: str, assignment: str, student: str) -> tuple[float, float, dict[str, float]]:
+    """(score, max_score, {grade_id: auto score}) of one submission."""
+    with gradebook(db_url) as gb:
+        submission = gb.find_submission(assignment, student)
+        cells = {grade.name: grade.auto_score for nb in submission.notebooks for grade in nb.grades}
+        return float(submission.score), float(submission.max_score), cells
+
+
+def store_grades(course: Course, record: Record, *, worker_db_url: str | None = None,
+                 timestamp=None) -> None:
+    """Write one graded submission into the course gradebook.
+
+    With ``worker_db_url`` the auto scores, comments and late penalties come from
+    the worker's private gradebook; without it (invalid notebook, crash) every
+    graded cell gets 0 and is marked for manual review.  A missing submission
+    gets no gradebook entry, as in nbgrader.  Manual scores are never touched.
+    """
+    if "missing" in record.flags:
+        return
+    with gradebook(course.db_url) as gb:
+        gb.update_or_create_student(record.student)
+        if timestamp is not None:
+            submission = gb.update_or_create_submission(record.assignment, record.student,
+                                                        timestamp=timestamp)
+        else:
+            submission = gb.update_or_create_submission(record.assignment, record.student)
+        if worker_db_url and record.graded:
+            with gradebook(worker_db_url) as worker:
+                source = worker.find_submission(record.assignment, record.student)
+                for worker_nb in source.notebooks:
+                    target = gb.find_submission_notebook(worker_nb.name, record.assignment, record.student)
+                    target.late_submission_penalty = worker_nb.late_submission_penalty
+                    for worker_grade in worker_nb.grades:
+                        grade = gb.find_grade(worker_grade.name, worker_nb.name,
+                                              record.assignment, record.student)
+                        grade.auto_score = worker_grade.auto_score
+                        grade.needs_manual_grade = (grade.manual_score is not None
+                                                    or worker_grade.needs_manual_grade)
+                    for worker_comment in worker_nb.comments:
+                        comment = gb.find_comment(worker_comment.name, worker_nb.name,
+                                                  record.assignment, record.student)
+                        comment.auto_comment = worker_comment.auto_comment
+        else:
+            for notebook in submission.notebooks:
+                for grade in notebook.grades:
+                    grade.auto_score = 0
+                    grade.needs_manual_grade = True
+        gb.db.commit()
+
+
+def course_scores(course: Course) -> dict[tuple[str, str], tuple[float, float]]:
+    """{(student, assignment): (score, max_score)} for every submission in the gradebook."""
+    if not course.gradebook.exists():
+        return {}
+    scores = {}
+    with gradebook(course.db_url) as gb:
+        for assignment in gb.assignments:
+            for submission in assignment.submissions:
+                scores[(submission.student.id, assignment.name)] = (
+                    float(submission.score), float(submission.max_score))
+    return scores
+
+
+def assignment_max_scores(course: Course) -> dict[str, float]:
+    if not course.gradebook.exists():
+        return {}
+    with gradebook(course.db_url) as gb:
+        return {a.name: float(a.max_score) for a in gb.assignments}

@@ -1,0 +1,78 @@
+"""grader autograde on the toy class: every scenario graded and flagged, nothing stops the batch.
+
+One class is graded once for the module (jobs=2, 5 s per cell so the infinite
+loop costs 5 s): the scenario-named submissions of tests/fixtures, a perfect
+and an untouched notebook, and a student folder with nothing in it.
+"""
+import pytest
+
+from fixtures.make_submissions import EXPECTED
+from fixtures.toy import TOY, TOY_MAX, fixture_student, hand_in, hand_in_synthetic, toy_course
+from grader.autograde import autograde
+from grader.gradebook import course_scores
+from grader.records import load_record
+
+pytestmark = pytest.mark.xdist_group("grader-autograde")
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    course = toy_course(tmp_path_factory.mktemp("autograde") / "course")
+    for fixture in EXPECTED:
+        hand_in(course, fixture_student(fixture), fixture)
+    hand_in_synthetic(course, "perfect", perfect=True)
+    hand_in_synthetic(course, "untouched")
+    (course.submitted / "empty-folder").mkdir()
+    result = autograde(course, TOY, jobs=2, cell_timeout=5, progress=False)
+    return course, result
+
+
+@pytest.mark.parametrize("fixture", sorted(EXPECTED))
+def test_scenario_is_graded_and_flagged(graded, fixture):
+    course, result = graded
+    score, flags, misconceptions = EXPECTED[fixture]
+    record = next(r for r in result.graded if r.student == fixture_student(fixture))
+    assert (record.score, record.max_score) == (score, TOY_MAX), record.error
+    assert record.flags == flags, record.error
+    assert record.misconceptions == misconceptions
+
+
+def test_one_bad_submission_never_stops_the_batch(graded):
+    course, result = graded
+    students = sorted(r.student for r in result.graded)
+    assert students == course.students() and len(students) == len(EXPECTED) + 3
+    by_student = {r.student: r for r in result.graded}
+    assert by_student["perfect"].score == TOY_MAX and not by_student["perfect"].flags
+    assert by_student["untouched"].score == 0 and not by_student["untouched"].flags
+    assert by_student["empty-folder"].flags == ["missing"]
+
+
+def test_messages_of_each_test_are_recorded(graded):
+    course, result = graded
+    record = load_record(course, TOY, "known-mistake")
+    tests = {t["grade_id"]: t for t in record.tests}
+    assert list(tests) == ["test_square", "test_square_hidden", "test_cube", "test_cube_hidden"]
+    assert not tests["test_square"]["passed"] and tests["test_square"]["points"] == 0
+    assert "[MULTIPLIED-NOT-POWERED]" in tests["test_square"]["message"]
+    assert tests["test_square_hidden"]["hidden"]
+    assert tests["test_cube"]["passed"] and tests["test_cube"]["message"].startswith("\u2714 cube")
+
+
+def test_course_gradebook_holds_every_graded_submission(graded):
+    course, result = graded
+    scores = course_scores(course)
+    for record in result.graded:
+        if "missing" in record.flags:  # as in nbgrader: no submission, no gradebook entry
+            assert (record.student, TOY) not in scores
+        else:
+            assert scores[(record.student, TOY)] == (record.score, TOY_MAX)
+
+
+def test_autograded_notebooks_hold_the_restored_tests(graded):
+    course, _ = graded
+    # The student replaced the visible cube test; nbgrader ran the original.
+    text = course.autograded_notebook("modified-test-cell", TOY).read_text()
+    assert "check_cube(cube)" in text and "all tests passed" not in text
+    # The deleted hidden test cell was put back and run.
+    text = course.autograded_notebook("deleted-test-cell", TOY).read_text()
+    assert "check_square(square, hidden=True)" in text

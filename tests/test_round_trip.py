@@ -1,0 +1,150 @@
+"""Round trip through real grading, for every lesson in solutions/.
+
+Per lesson, one class is graded once (jobs=2) with nbgrader through
+``grader.autograde`` and given feedback through ``grader.feedback``:
+
+* ``solution``           the solution notebook handed in as is: full marks, no flags;
+* ``untouched``          the released lesson: 0, and no crash;
+* ``scenario-<name>``    each scenario of ``tests/scenarios/<lesson>.py``: the
+                         solution with some exercise cells replaced; it must get
+                         its score class and its ``expect_ids`` in the feedback.
+
+No feedback page may contain hidden-test text, and grading one lesson with
+``--jobs 1`` must give the same scores as ``--jobs 2``.
+
+Grading a TensorFlow lesson takes seconds per notebook, so the tests of one
+lesson share its graded class, and each lesson is an xdist group: run with
+``pytest -n 2 --dist loadgroup`` to grade two lessons at a time.
+"""
+import importlib.util
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from grader.autograde import autograde
+from grader.config import REPO_ROOT, Course
+from grader.feedback import generate_feedback
+from grader.hidden_tests import html_text, secret_lines
+from grader.synthesize import student_notebook, write_submission
+
+LESSONS = Course.at().assignments()
+SCENARIO_DIR = REPO_ROOT / "tests" / "scenarios"
+JOBS = 2
+PARALLEL_CHECK_LESSON = "01_simple_rnn" if "01_simple_rnn" in LESSONS else (LESSONS or [None])[0]
+CRASH_FLAGS = {"error", "kernel-died", "timeout", "invalid-notebook", "missing"}
+
+
+def scenarios(lesson: str) -> dict:
+    path = SCENARIO_DIR / f"{lesson}.py"
+    if not path.is_file():
+        return {}
+    spec = importlib.util.spec_from_file_location(f"scenarios_{lesson}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return dict(module.SCENARIOS)
+
+
+def _lesson(lesson):
+    return pytest.param(lesson, marks=pytest.mark.xdist_group(f"round-trip-{lesson}"), id=lesson)
+
+
+def _class(course: Course, lesson: str, names=None) -> dict[str, nbformat.NotebookNode]:
+    students = {"solution": student_notebook(course, lesson, perfect=True),
+                "untouched": student_notebook(course, lesson)}
+    for name, scenario in scenarios(lesson).items():
+        students[f"scenario-{name}"] = student_notebook(course, lesson, scenario["cells"], perfect=True)
+    return {k: v for k, v in students.items() if names is None or k in names}
+
+
+def _course_with(lesson: str, root: Path) -> Course:
+    shutil.copytree(REPO_ROOT / "solutions" / lesson, root / "solutions" / lesson,
+                    ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+    return Course.at(root)
+
+
+@pytest.fixture(scope="session")
+def graded_lesson(tmp_path_factory):
+    """lesson -> (course, {student: record}, FeedbackResult), graded once per test process."""
+    cache = {}
+
+    def grade(lesson):
+        if lesson not in cache:
+            course = _course_with(lesson, tmp_path_factory.mktemp(f"round-trip-{lesson}"))
+            for student, nb in _class(course, lesson).items():
+                write_submission(course, student, lesson, nb)
+            result = autograde(course, lesson, jobs=JOBS, progress=False)
+            feedback = generate_feedback(course, lesson)
+            cache[lesson] = (course, {r.student: r for r in result.graded}, feedback)
+        return cache[lesson]
+
+    return grade
+
+
+def _scenario_params():
+    return [pytest.param(lesson, name, marks=pytest.mark.xdist_group(f"round-trip-{lesson}"),
+                         id=f"{lesson}-{name}")
+            for lesson in LESSONS for name in scenarios(lesson)]
+
+
+@pytest.mark.parametrize("lesson", [_lesson(x) for x in LESSONS])
+def test_solution_gets_full_marks(graded_lesson, lesson):
+    _, records, _ = graded_lesson(lesson)
+    record = records["solution"]
+    failed = [(t["grade_id"], t["message"]) for t in record.tests if not t["passed"]]
+    assert record.score == record.max_score > 0, failed or record.error
+    assert record.flags == []
+
+
+@pytest.mark.parametrize("lesson", [_lesson(x) for x in LESSONS])
+def test_untouched_lesson_gets_zero_without_crashing(graded_lesson, lesson):
+    _, records, _ = graded_lesson(lesson)
+    record = records["untouched"]
+    assert record.score == 0
+    assert not CRASH_FLAGS & set(record.flags), record.error
+    assert record.tests and not any(t["passed"] for t in record.tests)
+
+
+@pytest.mark.parametrize("lesson, name", _scenario_params())
+def test_scenario_gets_its_score_class_and_names_its_mistakes(graded_lesson, lesson, name):
+    course, records, _ = graded_lesson(lesson)
+    scenario = scenarios(lesson)[name]
+    record = records[f"scenario-{name}"]
+    assert not CRASH_FLAGS & set(record.flags), record.error
+    got = "zero" if record.score == 0 else "full" if record.score == record.max_score else "partial"
+    failed = [(t["grade_id"], t["message"][:200]) for t in record.tests if not t["passed"]]
+    assert got == scenario["expect"], f"{record.score}/{record.max_score}: {failed}"
+    page = html_text(course.feedback_html(record.student, lesson).read_text())
+    for mistake in scenario["expect_ids"]:
+        assert f"[{mistake}]" in page, f"[{mistake}] not in the feedback; failures: {failed}"
+        assert mistake in record.misconceptions
+
+
+@pytest.mark.parametrize("lesson", [_lesson(x) for x in LESSONS])
+def test_feedback_never_shows_hidden_tests(graded_lesson, lesson):
+    course, records, feedback = graded_lesson(lesson)
+    assert not feedback.leaks and not feedback.errors
+    assert len(feedback.written) == len(records)
+    solution = nbformat.read(str(course.source_notebook(lesson)), as_version=4)
+    secrets = secret_lines(c.source for c in solution.cells if c.cell_type == "code")
+    assert secrets, "a lesson is expected to have hidden tests"
+    for page in feedback.written:
+        text = html_text(page.read_text())
+        leaked = [s for s in secrets if s in text]
+        assert not leaked, f"{page} shows hidden test text: {leaked}"
+
+
+@pytest.mark.skipif(PARALLEL_CHECK_LESSON is None, reason="no lessons yet")
+@pytest.mark.xdist_group(f"round-trip-{PARALLEL_CHECK_LESSON}")
+def test_jobs_1_gives_the_same_scores_as_jobs_2(graded_lesson, tmp_path):
+    lesson = PARALLEL_CHECK_LESSON
+    _, parallel, _ = graded_lesson(lesson)
+    names = ["solution", "untouched"] + [f"scenario-{n}" for n in list(scenarios(lesson))[:1]]
+    course = _course_with(lesson, tmp_path)
+    for student, nb in _class(course, lesson, names).items():
+        write_submission(course, student, lesson, nb)
+    sequential = {r.student: r for r in autograde(course, lesson, jobs=1, progress=False).graded}
+    for name in names:
+        assert sequential[name].score == parallel[name].score, name
+        assert [t["points"] for t in sequential[name].tests] == [t["points"] for t in parallel[name].tests]
