@@ -20,9 +20,13 @@ env: $(STAMP)
 lab: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/jupyter lab --ServerApp.root_dir=lessons $(ROOT_FLAG) $(LAB_ARGS)
 
+# 1. lessons/ must be in sync with solutions/; 2. unit tests and grading round
+# trips; 3. nbval re-runs every solution notebook and compares its outputs.
+# The absolute PATH matters: nbval starts kernels from the notebook's folder.
 test: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m grader check
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest $(PYTEST_ARGS)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest tests -n 2 --dist loadfile $(PYTEST_ARGS)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest --nbval solutions -n 2 --dist loadfile $(PYTEST_ARGS)
 
 lessons: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m grader build
