@@ -7,6 +7,7 @@ cannot make a wrong answer pass.
 """
 import contextlib
 import copy
+import functools
 import io
 import sys
 import warnings
@@ -32,6 +33,19 @@ ATOL = 1e-5   # float32 round-off of one RNN step is ~1e-7; a real mistake is >1
 
 class StudentCodeError(AssertionError):
     """The student's function raised instead of returning."""
+
+
+def checker(fn):
+    """Decorate a public ``check_*`` function: failures are re-raised from its own frame,
+    so a failing test cell shows our message under a short traceback instead of the
+    checker's internals (which would also quote hidden-test machinery)."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except AssertionError as err:
+            raise AssertionError(str(err)) from None
+    return wrapper
 
 
 def passed(message: str) -> None:

@@ -20,7 +20,6 @@ gets a plain sentence, because ids are a fixed list.
 Every expected output is computed when this module is imported, i.e. in the
 notebook's first cell, before any student cell could reassign ``np.tanh``.
 """
-import functools
 import itertools
 
 import numpy as np
@@ -29,7 +28,7 @@ from .. import gated_backward, lstm
 from ..activations import sigmoid
 from ..finite_differences import numerical_gradient
 from ..weights import random_weights
-from ._core import (ATOL, StudentCodeError, call_student, compare, describe_ids, matches, passed,
+from ._core import (ATOL, StudentCodeError, call_student, checker, compare, describe_ids, matches, passed,
                     to_array)
 from ._probes import LARGE_PRE_ACTIVATION, hand_sized
 
@@ -406,15 +405,7 @@ def _check_probe(fn, probe):
         raise AssertionError("\n".join([str(err)] + _explain(got, probe, wrong))) from None
 
 
-def _checker(fn):
-    """Re-raise failures from here, so the test cell shows our message, not checker internals."""
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except AssertionError as err:
-            raise AssertionError(str(err)) from None
-    return wrapper
+_checker = checker  # short tracebacks: see _core.checker
 
 
 @_checker

@@ -14,13 +14,12 @@ computing the output of each wrong variant on the same probe: forward-pass
 mistakes get their COURSE.md id (``[STATE-NOT-CARRIED]``...), gradient mistakes
 a plain sentence (ids are a fixed list).
 """
-import functools
 
 import numpy as np
 
 from .. import clipping, jacobians, simple_rnn
 from ..finite_differences import numerical_gradient
-from ._core import ATOL, call_student, compare, diagnose, passed, to_array
+from ._core import ATOL, call_student, checker, compare, diagnose, passed, to_array
 
 __all__ = [
     "check_rnn_step_jacobian",
@@ -54,16 +53,7 @@ class Mistake:
 
 # ---------------------------------------------------------------- messages
 
-def _checker(fn):
-    """Re-raise failures from the checker's own frame, so a failing test cell shows our
-    message under a two-line traceback instead of the checker's internals."""
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except AssertionError as err:
-            raise AssertionError(str(err)) from None
-    return wrapper
+_checker = checker  # short tracebacks: see _core.checker
 
 
 def _explain(what, got, expected, *, variants=(), context="", atol=ATOL, shape_hints=None):

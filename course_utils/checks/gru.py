@@ -11,6 +11,7 @@ from course_utils import gru
 
 from ._probes import Output, cell_probes, check_probes
 from .variants import GRU_CELL_VARIANTS, GRU_SEQUENCE_VARIANTS
+from ._core import checker
 
 __all__ = ["check_gru_cell_forward", "check_gru_forward"]
 
@@ -63,6 +64,7 @@ _SEQUENCE_PROBES = {mode: _probes(mode, specs, sequence=True, reference=gru.gru_
                     for mode, specs in _SEQUENCE_SPECS.items()}
 
 
+@checker
 def check_gru_cell_forward(fn, *, hidden=False):
     """Check ``fn(x_t, h_prev, kernel, recurrent_kernel, bias, reset_after) -> h_next (batch, units)``."""
     mode = "hidden" if hidden else "visible"
@@ -72,6 +74,7 @@ def check_gru_cell_forward(fn, *, hidden=False):
                  "(reset_after=True and False, input_dim = units and != units, saturated gates).")
 
 
+@checker
 def check_gru_forward(fn, *, hidden=False):
     """Check ``fn(x, h0, kernel, recurrent_kernel, bias, reset_after) -> h_seq (batch, T, units)``."""
     mode = "hidden" if hidden else "visible"

@@ -17,6 +17,7 @@ import numpy as np
 
 from .. import conventions, gru
 from ..weights import random_weights
+from ._core import checker
 from ._core import call_student, compare, matches, passed, to_array
 
 __all__ = ["check_flip_update_convention"]
@@ -144,6 +145,7 @@ def _check_case(fn, input_dim, units, reset_after, seed, batch, steps, dtype=np.
                     f"(h = z*h~ + (1-z)*h_prev) on the original weights")
 
 
+@checker
 def check_flip_update_convention(fn, *, hidden=False):
     """Check ``fn(kernel, recurrent_kernel, bias, reset_after=True) -> (kernel, recurrent_kernel, bias)``."""
     if not hidden:

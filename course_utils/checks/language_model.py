@@ -26,7 +26,7 @@ import numpy as np
 
 from .. import language_model as reference
 from ..data import text
-from ._core import StudentCodeError, call_student, compare, matches, passed, to_array
+from ._core import StudentCodeError, call_student, checker, compare, matches, passed, to_array
 
 __all__ = ["check_make_windows", "check_perplexity", "check_build_char_model",
            "check_trained_char_model", "check_sample_with_temperature"]
@@ -70,16 +70,7 @@ def _same_relative(got, candidate, rtol=DIAGNOSIS_ATOL):
     return _same(got, candidate, rtol * max(1.0, scale))
 
 
-def _checker(fn):
-    """Re-raise failures from the checker's own frame: a failing test cell shows our
-    message under a two-line traceback, not the checker's internals."""
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except AssertionError as err:
-            raise AssertionError(str(err)) from None
-    return wrapper
+_checker = checker  # short tracebacks: see _core.checker
 
 
 def _explain(what, got, expected, *, variants=(), context="", atol):

@@ -10,6 +10,7 @@ from course_utils import lstm
 
 from ._probes import Output, cell_probes, check_probes
 from .variants import LSTM_CELL_VARIANTS, LSTM_SEQUENCE_VARIANTS
+from ._core import checker
 
 __all__ = ["check_lstm_cell_forward", "check_lstm_forward"]
 
@@ -52,6 +53,7 @@ _SEQUENCE_PROBES = {mode: cell_probes("lstm", mode, specs, sequence=True,
                     for mode, specs in _SEQUENCE_SPECS.items()}
 
 
+@checker
 def check_lstm_cell_forward(fn, *, hidden=False):
     """Check ``fn(x_t, h_prev, c_prev, kernel, recurrent_kernel, bias) -> (h_next, c_next)``."""
     mode = "hidden" if hidden else "visible"
@@ -62,6 +64,7 @@ def check_lstm_cell_forward(fn, *, hidden=False):
                  "(input_dim = units and != units, saturated gates).")
 
 
+@checker
 def check_lstm_forward(fn, *, hidden=False):
     """Check ``fn(x, h0, c0, kernel, recurrent_kernel, bias) -> (h_seq, c_seq)``, each (batch, T, units)."""
     mode = "hidden" if hidden else "visible"

@@ -20,6 +20,7 @@ import numpy as np
 
 from .. import simple_rnn
 from ..activations import sigmoid
+from ._core import checker
 from ._core import call_student, compare, matches, passed, to_array
 
 __all__ = ["check_predict_last_step"]
@@ -150,6 +151,7 @@ def _check_probe(fn, case, expected, registry, sentences):
         raise
 
 
+@checker
 def check_predict_last_step(fn, *, hidden=False):
     """Check ``predict_last_step(x, h0, kernel, recurrent_kernel, bias, dense_kernel, dense_bias)``."""
     probes = _PROBES[bool(hidden)]

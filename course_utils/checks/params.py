@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from course_utils.weights import rnn_param_count
 
+from ._core import checker
 from ._core import call_student, describe_ids, passed
 from .variants import PARAM_COUNT_VARIANTS
 
@@ -80,6 +81,7 @@ def _as_count(value, case):
     return int(number)
 
 
+@checker
 def check_rnn_param_count(fn, *, hidden=False):
     """Check ``fn(cell, input_dim, units, reset_after=True) -> int`` against Keras's counts."""
     mode = "hidden" if hidden else "visible"

@@ -11,6 +11,7 @@ from course_utils import simple_rnn
 
 from ._probes import Output, cell_probes, check_probes
 from .variants import RNN_CELL_VARIANTS, RNN_SEQUENCE_VARIANTS
+from ._core import checker
 
 __all__ = ["check_rnn_cell_forward", "check_rnn_forward"]
 
@@ -52,6 +53,7 @@ _SEQUENCE_PROBES = {mode: cell_probes("simple_rnn", mode, specs, sequence=True,
                     for mode, specs in _SEQUENCE_SPECS.items()}
 
 
+@checker
 def check_rnn_cell_forward(fn, *, hidden=False):
     """Check ``fn(x_t, h_prev, kernel, recurrent_kernel, bias) -> h_next (batch, units)``."""
     mode = "hidden" if hidden else "visible"
@@ -61,6 +63,7 @@ def check_rnn_cell_forward(fn, *, hidden=False):
                  "(input_dim = units and != units, zero and non-zero h_prev).")
 
 
+@checker
 def check_rnn_forward(fn, *, hidden=False):
     """Check ``fn(x, h0, kernel, recurrent_kernel, bias) -> h_seq (batch, T, units)``."""
     mode = "hidden" if hidden else "visible"
