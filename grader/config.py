@@ -57,6 +57,9 @@ KERNEL_ENV = {
     "PYTHONWARNINGS": "ignore",
     "MPLBACKEND": "module://matplotlib_inline.backend_inline",
     "TQDM_DISABLE": "1",
+    # Lessons read this (course_utils.settings) to train with their short settings
+    # whatever the student's TRAIN_LONGER says: grading never waits on a long run.
+    "RNN_COURSE_GRADING": "1",
 }
 
 
