@@ -1,0 +1,37 @@
+"""The one setting a lesson that trains lets you change: ``TRAIN_LONGER``.
+
+Every lesson that trains (05, 06, 07) has one editable cell,
+``TRAIN_LONGER = False``, and asks this module how long to train::
+
+    EPOCHS = settings.epochs(10, 30, TRAIN_LONGER)
+
+Grading always uses the short setting: the grader starts its kernels with the
+environment variable ``RNN_COURSE_GRADING=1`` (``grader/config.py``), and then
+``longer`` is False whatever the cell says, so a student who leaves
+``TRAIN_LONGER = True`` in a submission is graded as fast as everybody else.
+"""
+import os
+
+__all__ = ["GRADING_VARIABLE", "grading", "longer", "epochs", "choose"]
+
+GRADING_VARIABLE = "RNN_COURSE_GRADING"
+
+
+def grading() -> bool:
+    """True inside a grading kernel (``RNN_COURSE_GRADING`` set to anything but "", "0")."""
+    return os.environ.get(GRADING_VARIABLE, "").strip() not in ("", "0")
+
+
+def longer(train_longer: bool) -> bool:
+    """Whether to train longer: what the student asked for, except when grading."""
+    return bool(train_longer) and not grading()
+
+
+def choose(short, long, train_longer: bool):
+    """``long`` if the student asked to train longer and this is not a grading run, else ``short``."""
+    return long if longer(train_longer) else short
+
+
+def epochs(short: int, long: int, train_longer: bool) -> int:
+    """Number of epochs: ``short`` unless ``train_longer`` (and not grading), then ``long``."""
+    return int(choose(short, long, train_longer))

@@ -1,0 +1,43 @@
+"""course_utils.settings: TRAIN_LONGER is honoured, except in a grading kernel."""
+import pytest
+
+from course_utils import settings
+
+
+@pytest.fixture
+def not_grading(monkeypatch):
+    monkeypatch.delenv(settings.GRADING_VARIABLE, raising=False)
+
+
+@pytest.fixture
+def grading(monkeypatch):
+    monkeypatch.setenv(settings.GRADING_VARIABLE, "1")
+
+
+def test_short_by_default(not_grading):
+    assert settings.epochs(3, 8, False) == 3
+    assert not settings.grading()
+
+
+def test_train_longer_outside_grading(not_grading):
+    assert settings.epochs(3, 8, True) == 8
+    assert settings.choose(12, 2, True) == 2          # any pair of values, e.g. a stride
+
+
+def test_grading_always_short(grading):
+    assert settings.grading()
+    assert settings.epochs(3, 8, True) == 3
+    assert settings.choose("short", "long", True) == "short"
+
+
+@pytest.mark.parametrize("value", ["", "0"])
+def test_empty_or_zero_is_not_grading(monkeypatch, value):
+    monkeypatch.setenv(settings.GRADING_VARIABLE, value)
+    assert not settings.grading()
+    assert settings.epochs(3, 8, True) == 8
+
+
+def test_grader_sets_the_variable():
+    """The grader's kernels carry the variable this module reads."""
+    from grader import config
+    assert config.KERNEL_ENV.get(settings.GRADING_VARIABLE) == "1"
