@@ -41,9 +41,11 @@ from pathlib import Path
 
 import nbformat
 
-from . import kernels
+from . import judge, kernels
 from .config import (CELL_TIMEOUT, NOTEBOOK_TIMEOUT_CELLS, Course, apply_kernel_environment,
                      course_directory, ensure_tools_on_path, nbgrader_config, quiet_nbgrader_logs)
+from .integrity import deduplicate_cells, find_submission, static_flags
+from .judge import exercise_names
 from .gradebook import read_scores, store_grades, sync_assignment, use_inprocess_alembic_head
 from .outcomes import test_outcomes, timed_out
 from .records import (Record, load_record, save_record, source_fingerprint,
@@ -136,10 +138,16 @@ def _grade(job: dict, record: Record, extra: dict) -> None:
     release = nbformat.read(job["release_notebook"], as_version=4)
     record.max_score = _max_points(release)
 
-    path = course.submitted_notebook(student, assignment)
-    if not path.is_file():
+    folder = course.submitted / student / assignment
+    path, renamed = find_submission(folder, f"{assignment}.ipynb")
+    if path is None:
         record.add_flag("missing")
+        if folder.is_dir() and any(folder.glob("*.ipynb")):
+            record.error = "several notebooks, none named " + f"{assignment}.ipynb: " + \
+                ", ".join(sorted(p.name for p in folder.glob("*.ipynb")))
         return
+    if renamed:
+        record.add_flag("renamed", path.name)
     try:
         submitted = nbformat.read(str(path), as_version=4)
         nbformat.validate(submitted)
@@ -148,25 +156,48 @@ def _grade(job: dict, record: Record, extra: dict) -> None:
         record.error = f"{type(exc).__name__}: {exc}"[:500]
         return
 
+    copies = deduplicate_cells(submitted)
+    if copies:
+        record.add_flag("duplicated-cells", *copies)
     edited, deleted = locked_cell_changes(submitted, release)
     if edited:
-        record.add_flag("modified-tests")
+        record.add_flag("modified-tests", *edited)
         record.error = f"edited locked cells (restored before grading): {', '.join(edited)}"
     if deleted:
-        record.add_flag("deleted-cells")
+        record.add_flag("deleted-cells", *deleted)
         record.error = (record.error + "; " if record.error else "") + \
             f"deleted cells: {', '.join(deleted)}"
+    for flag, evidence in static_flags(submitted, release, exercise_names(release)).items():
+        record.add_flag(flag, *evidence)
+
+    # nbgrader grades a staged copy: the submission folder as handed in (evidence is
+    # never modified), with the notebook under its expected name and repaired cells.
+    staged_root = Path(job["workdir"]) / "staged" / student
+    staged = staged_root / student / assignment
+    shutil.rmtree(staged_root, ignore_errors=True)
+    shutil.copytree(folder, staged, symlinks=True,
+                    ignore=shutil.ignore_patterns(".ipynb_checkpoints", "*.ipynb"))
+    nbformat.write(submitted, str(staged / f"{assignment}.ipynb"))
 
     db = Path(job["workdir"]) / f"{student}.db"
     shutil.copyfile(job["template_db"], db)
     db_url = f"sqlite:///{db}"
     config = nbgrader_config(course, cell_timeout=job["cell_timeout"])
     config.CourseDirectory.db_url = db_url
+    config.CourseDirectory.submitted_directory = str(staged_root)
+    # Checkers are loaded by the judge from the instructor's lesson folder, never the student's.
+    config.JudgedExecute.checker_path = [str(course.source / assignment)]
     coursedir = course_directory(course, config, assignment_id=assignment, student_id=student)
     converter = Autograde(coursedir=coursedir, config=config)
     converter.force = True
     with kernels.notebook_deadline(job["notebook_timeout"]) as deadline:
         result = capture_log(converter)
+    report = judge.LAST_REPORT
+    if report.truncated_cells:
+        record.add_flag("output-truncated", *(f"cell {i}" for i in report.truncated_cells))
+    if report.reference_calls:
+        record.add_flag("uses-reference", *(f"{name} called the course's {name}"
+                                            for name in sorted(report.reference_calls)))
 
     autograded = course.autograded_notebook(student, assignment)
     if not result["success"] or not autograded.is_file():

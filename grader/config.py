@@ -174,7 +174,7 @@ def nbgrader_config(course: Course, *, cell_timeout: int = CELL_TIMEOUT):
     from traitlets.config import Config
 
     from .hidden_tests import HideHiddenTests
-    from .kernels import GradingExecute
+    from .judge import JudgedExecute
     from .quiet_stderr import QuietStderr
 
     c = Config()
@@ -192,11 +192,12 @@ def nbgrader_config(course: Course, *, cell_timeout: int = CELL_TIMEOUT):
     # A deleted test cell is put back (and run) rather than silently scoring 0.
     c.OverwriteCells.add_missing_cells = True
 
-    # nbgrader's default list, with Execute swapped for GradingExecute (warm
-    # kernels, notebook deadline) and QuietStderr added right after execution,
-    # before SaveAutoGrades scores the cells.
+    # nbgrader's default list, with Execute swapped for JudgedExecute (test cells
+    # judged in the grader's process, not the kernel; warm sandboxed kernels;
+    # notebook deadline; bounded outputs) and QuietStderr added right after
+    # execution, before SaveAutoGrades scores the cells.
     c.Autograde.autograde_preprocessors = [
-        GradingExecute, QuietStderr, ClearMetadataPreprocessor, LimitOutput,
+        JudgedExecute, QuietStderr, ClearMetadataPreprocessor, LimitOutput,
         SaveAutoGrades, AssignLatePenalties, CheckCellMetadata,
     ]
     # HideHiddenTests runs after GetGrades (which needs the grade ids) and

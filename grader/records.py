@@ -19,7 +19,21 @@ Flags (``;``-joined in the grades CSV):
                      whole notebook did and its kernel was killed
 ``kernel-died``      the kernel crashed while running the notebook (score 0)
 ``error``            grading failed for another reason (see ``error``; score 0)
+``renamed``          the notebook had another name (``01_simple_rnn (1).ipynb``);
+                     the only notebook in the folder was graded
+``duplicated-cells`` a graded or locked cell was copied; the copies were graded
+                     as ordinary cells
+``output-truncated`` a cell printed more than the output limit; the rest was cut
+``uses-reference``   an answer calls (or names) the course's own implementation
+                     of the function it was asked to write
+``suspicious-code``  a student cell reaches for the machinery around the code
+                     (IPython hooks, ``sys.modules``, tracing, ``exec``...);
+                     it cannot change a score, but a human should look
+``unsandboxed``      the kernel ran without a sandbox (bubblewrap could not start)
+``resource-limit``   the kernel was stopped by a memory, process or size limit
 ===================  ===========================================================
+
+``details`` maps a flag to the evidence behind it (which cells, which names).
 """
 from __future__ import annotations
 
@@ -32,7 +46,8 @@ from pathlib import Path
 from .config import Course
 
 FLAGS = ("missing", "invalid-notebook", "modified-tests", "deleted-cells",
-         "timeout", "kernel-died", "error")
+         "timeout", "kernel-died", "error", "renamed", "duplicated-cells", "output-truncated",
+         "uses-reference", "suspicious-code", "unsandboxed", "resource-limit")
 # Flags with which nbgrader produced no autograded notebook: the score is 0.
 UNGRADED_FLAGS = ("missing", "invalid-notebook", "kernel-died", "error")
 
@@ -47,6 +62,7 @@ class Record:
     tests: list[dict] = field(default_factory=list)  # outcomes.TestOutcome.to_dict()
     misconceptions: list[str] = field(default_factory=list)
     error: str = ""  # instructor-facing detail for error/kernel-died/invalid-notebook
+    details: dict = field(default_factory=dict)  # flag -> evidence (list of short strings)
     seconds: float = 0.0
     fingerprint: dict = field(default_factory=dict)
 
@@ -55,11 +71,14 @@ class Record:
         """True if nbgrader produced an autograded notebook."""
         return not any(flag in UNGRADED_FLAGS for flag in self.flags)
 
-    def add_flag(self, flag: str) -> None:
+    def add_flag(self, flag: str, *evidence: str) -> None:
         assert flag in FLAGS, flag
         if flag not in self.flags:
             self.flags.append(flag)
             self.flags.sort(key=FLAGS.index)
+        if evidence:
+            known = self.details.setdefault(flag, [])
+            known += [e for e in evidence if e not in known]
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -64,21 +64,72 @@ def _quiet():
         yield
 
 
-def call_student(fn, *args, name=None, **kwargs):
+class RemoteError(Exception):
+    """An exception raised by student code in another process (the grading kernel).
+
+    The grader's judge calls a student's function through a proxy that runs it
+    in the sandboxed kernel; when it raises there, the proxy raises a subclass
+    of this (and of the builtin exception of the same name, when there is one)
+    carrying what a message needs: the type name, the text, the innermost
+    function and line of the traceback.
+    """
+
+    def __init__(self, type_name: str, message: str, innermost: str | None = None,
+                 line: str = ""):
+        super().__init__(message)
+        self.type_name = type_name
+        self.innermost = innermost
+        self.line = line
+
+
+def _failure_place(err):
+    """(innermost function name, " (line N of f)") of an exception, local or remote."""
+    if isinstance(err, RemoteError):
+        return err.innermost, err.line
+    tb, name, line = err.__traceback__, None, ""
+    while tb is not None:            # last frame: where the student's code failed
+        name = tb.tb_frame.f_code.co_name
+        line = f" (line {tb.tb_lineno} of {name})"
+        tb = tb.tb_next
+    return name, line
+
+
+def _copies(args, kwargs):
+    """Deep copies of the arguments; numpy random Generators are shared, not copied,
+    so that repeated calls draw a stream (``repeat``)."""
+    generators = [a for a in (*args, *kwargs.values()) if isinstance(a, np.random.Generator)]
+    memo = {id(g): g for g in generators}
+    return copy.deepcopy(args, memo), copy.deepcopy(kwargs, memo)
+
+
+def call_student(fn, *args, name=None, repeat=None, **kwargs):
     """Call ``fn`` on deep copies of the arguments and return its result.
+
+    With ``repeat=n`` the call is made ``n`` times (fresh copies each time, one
+    shared random Generator) and the list of results is returned.  ``fn`` may be
+    a local function or the judge's proxy for a function in the grading kernel
+    (it has ``__remote_call__``): then the whole batch is one round trip.
 
     Raises ``StudentCodeError`` (an AssertionError) with a beginner-friendly
     message if ``fn`` raises, so a test cell fails with our words rather than
     a traceback into the checker.
     """
     name = name or getattr(fn, "__name__", "your function")
-    args = copy.deepcopy(args)
-    kwargs = copy.deepcopy(kwargs)
+    remote = getattr(fn, "__remote_call__", None)
     try:
         with _quiet():
-            return fn(*args, **kwargs)
+            if remote is not None:
+                return remote(args, kwargs, repeat=repeat)
+            if repeat is None:
+                a, k = _copies(args, kwargs)
+                return fn(*a, **k)
+            results = []
+            for _ in range(repeat):
+                a, k = _copies(args, kwargs)
+                results.append(fn(*a, **k))
+            return results
     except NotImplementedError as err:
-        stub = _innermost_function(err.__traceback__)
+        stub, _ = _failure_place(err)
         own_names = {getattr(fn, "__name__", None),
                      getattr(getattr(fn, "__code__", None), "co_name", None)}
         if stub and stub not in own_names:
@@ -89,23 +140,11 @@ def call_student(fn, *args, name=None, **kwargs):
             f"{name} is not implemented yet: replace `raise NotImplementedError()` "
             f"with your code.") from None
     except Exception as err:  # noqa: BLE001 - any student error becomes a test failure
-        tb = err.__traceback__
-        line = ""
-        while tb is not None:            # last frame: where the student's code failed
-            line = f" (line {tb.tb_lineno} of {tb.tb_frame.f_code.co_name})"
-            tb = tb.tb_next
+        _, line = _failure_place(err)
+        kind = err.type_name if isinstance(err, RemoteError) else type(err).__name__
         raise StudentCodeError(
-            f"{name} raised {type(err).__name__}: {err}{line}. "
+            f"{name} raised {kind}: {err}{line}. "
             f"Check the shapes of the arrays at that line.") from None
-
-
-def _innermost_function(tb):
-    """Name of the function in the last frame of a traceback (where it was raised)."""
-    name = None
-    while tb is not None:
-        name = tb.tb_frame.f_code.co_name
-        tb = tb.tb_next
-    return name
 
 
 def to_array(value, what: str) -> np.ndarray:

@@ -626,12 +626,11 @@ def _as_index(value, vocab):
 
 
 def _draw(fn, probs, temperature, rng, n):
-    """``n`` draws, each on a fresh copy of ``probs``, in one protected call."""
-    def draws():
-        return [fn(probs.copy(), temperature, rng) for _ in range(n)]
-    draws.__name__ = getattr(fn, "__name__", "sample_with_temperature")  # names a stub right
+    """``n`` draws, each on a fresh copy of ``probs`` with the one ``rng``, in one protected
+    call (one round trip when the judge calls a function in the grading kernel)."""
     try:
-        values = call_student(draws, name="sample_with_temperature")
+        values = call_student(fn, probs, temperature, rng, repeat=n,
+                              name="sample_with_temperature")
     except StudentCodeError as err:
         if "sum to 1" in str(err):
             raise AssertionError(
