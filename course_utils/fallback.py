@@ -4,7 +4,8 @@ A cell after an exercise that needs the exercise's function calls
 ``yours_or_course(name, globals(), *args)``: your function runs on the
 arguments; if it is missing, raises anything, or returns something of another
 shape (or, for arrays, other values) than the course's own version, the
-course's version is used instead and one line says so. No cascade of
+course's version is used instead and one line says so (once per cell, however
+often the cell calls it). No cascade of
 ``NameError``s, whatever your answer does.
 
 The course's versions are looked up here by exercise name, so lessons never
@@ -22,6 +23,7 @@ import numpy as np
 COURSE_VERSIONS = {
     "rnn_cell_forward": "course_utils.simple_rnn:rnn_cell_forward",
     "rnn_forward": "course_utils.simple_rnn:rnn_forward",
+    "predict_last_step": "course_utils.many_to_one:predict_last_step",
     "rnn_step_jacobian": "course_utils.jacobians:rnn_step_jacobian",
     "gradient_norms_by_lag": "course_utils.jacobians:gradient_norms_by_lag",
     "rnn_backward": "course_utils.simple_rnn:rnn_backward",
@@ -54,14 +56,24 @@ def course_version(name: str):
 
 
 def _arrays(value):
-    """The arrays in ``value`` (an array, or a tuple/list/dict of them), or None if not all numeric."""
+    """The arrays in ``value`` (an array, or nested tuples/lists/dicts of them), flattened in a
+    fixed order, or None if some leaf is not numeric (e.g. a Keras model or a string)."""
     if isinstance(value, dict):
         value = [value[k] for k in sorted(value)]
-    items = value if isinstance(value, (tuple, list)) else [value]
+    if isinstance(value, (tuple, list)):
+        leaves = []
+        for item in value:
+            inner = _arrays(item)
+            if inner is None:
+                return None
+            leaves.extend(inner)
+        return leaves
+    if isinstance(value, str):
+        return None
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return [np.asarray(v, dtype=np.float64) for v in items]
+            return [np.asarray(value, dtype=np.float64)]
     except (TypeError, ValueError):
         return None
 
@@ -107,7 +119,27 @@ def yours_or_course(name: str, namespace: dict, *args, quiet: bool = False, **kw
         reason = _differs(result, expected)
         if reason is None:
             return result
-    if not quiet:
+    if not quiet and _first_time_in_this_cell(name):
         print(f"(Using the course's {name}: yours {reason}. The lesson goes on; "
               f"come back to the exercise when you are ready.)")
     return expected
+
+
+_announced: set = set()
+
+
+def _first_time_in_this_cell(name: str) -> bool:
+    """True once per exercise name and notebook cell, so a loop prints one line, not one per call.
+
+    Outside IPython there are no cells: then once per exercise name and process.
+    """
+    try:
+        from IPython import get_ipython
+        shell = get_ipython()
+    except ImportError:  # pragma: no cover - IPython ships with the course
+        shell = None
+    key = (name, getattr(shell, "execution_count", None))
+    if key in _announced:
+        return False
+    _announced.add(key)
+    return True

@@ -11,3 +11,7 @@ import pytest
 def rng(request):
     """A numpy Generator seeded from the test's id: reproducible, different per test case."""
     return np.random.default_rng(zlib.crc32(request.node.nodeid.encode()))
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: runs whole lessons (minutes); deselect with -m 'not slow'")
