@@ -36,6 +36,10 @@ CHECKERS = {
     "check_build_char_model": "language_model",
     "check_sample_with_temperature": "language_model",
     "check_trained_char_model": "language_model",
+    "check_pad_batch": "text_classification",
+    "check_masked_rnn_forward": "text_classification",
+    "check_build_text_classifier": "text_classification",
+    "check_trained_text_classifier": "text_classification",
 }
 
 __all__ = ["passed", "MISCONCEPTIONS", *CHECKERS]

@@ -64,4 +64,39 @@ MISCONCEPTIONS = {m.id: m for m in [
         "The cell state was not carried from step to step; pass each step's c to the next step "
         "just as you pass h.",
         "04_lstm, 'The cell state as a conveyor belt'"),
+    Misconception(
+        "PADDING-WRONG-SIDE",
+        "The padding is on the wrong side: padding=\"post\" puts the PAD ids after the real ones, "
+        "padding=\"pre\" before them.",
+        "08_text_classification, 'Padding a batch'"),
+    Misconception(
+        "MASK-INVERTED",
+        "The mask is the wrong way round: it is True where a real id (a real step) is and False "
+        "at the padding.",
+        "08_text_classification, 'Padding a batch'"),
+    Misconception(
+        "TRUNCATED-WRONG-END",
+        "A sequence longer than maxlen was cut at the wrong end; keep its first maxlen ids, "
+        "sequence[:maxlen].",
+        "08_text_classification, 'Padding a batch'"),
+    Misconception(
+        "MASK-IGNORED",
+        "The mask has no effect: padded steps are computed like real ones; at a masked step "
+        "keep the previous state, e.g. h = np.where(mask[:, t, None], h_new, h).",
+        "08_text_classification, 'Masking: skipping the padding'"),
+    Misconception(
+        "MASK-STATE-RESET",
+        "At a masked step the state is reset (to zeros or h0) instead of carried unchanged, so "
+        "the padding wipes out what was read; keep h_t = h_{t-1} there.",
+        "08_text_classification, 'Masking: skipping the padding'"),
+    Misconception(
+        "EMBEDDING-NO-MASK",
+        "The Embedding layer has no mask_zero=True, so the recurrent layer reads the padding "
+        "as if it were words.",
+        "08_text_classification, 'The classifier: embedding, GRU, dropout'"),
+    Misconception(
+        "DROPOUT-NOT-RECURRENT",
+        "The dropout is not the recurrent layer's own: pass dropout= and recurrent_dropout= to "
+        "the GRU itself instead of adding Dropout layers.",
+        "08_text_classification, 'The classifier: embedding, GRU, dropout'"),
 ]}

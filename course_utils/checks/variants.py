@@ -302,3 +302,73 @@ PARAM_COUNT_VARIANTS = [
     Variant(None, "no recurrent_kernel (units x units per block)",
             partial(param_count, recurrent=False)),
 ]
+
+
+# --------------------------------------------------------------------------- padding and masking (08)
+
+def pad(sequences, maxlen=None, padding="post", *, side=None, invert_mask=False,
+        keep="first"):
+    """``(ids, mask)`` of a padded batch, written independently of ``course_utils.masking``;
+    ``side`` forces "post"/"pre" whatever ``padding`` asks, ``invert_mask`` makes the mask
+    True at the padding, ``keep="last"`` cuts a long sequence to its LAST maxlen ids."""
+    sequences = [list(s) for s in sequences]
+    if maxlen is None:
+        maxlen = max([len(s) for s in sequences] + [0])
+    side = side or padding
+    ids = np.zeros((len(sequences), maxlen), dtype=np.int64)
+    mask = np.zeros((len(sequences), maxlen), dtype=bool)
+    for row, seq in enumerate(sequences):
+        kept = seq[:maxlen] if keep == "first" else seq[max(len(seq) - maxlen, 0):]
+        start = 0 if side == "post" else maxlen - len(kept)
+        ids[row, start:start + len(kept)] = kept
+        mask[row, start:start + len(kept)] = True
+    return ids, (~mask if invert_mask else mask)
+
+
+def masked_unroll(x, mask, h0, kernel, recurrent_kernel, bias, *, on_masked="carry",
+                  invert=False, output_at_masked="state"):
+    """A masked SimpleRNN, ``h_seq (batch, T, units)``; the keywords inject one mistake.
+
+    ``on_masked``: what a masked step does to the state: "carry" (right), "step" (the
+    mask is ignored), "zeros" or "h0" (the state is reset). ``invert`` reads the mask
+    the other way round. ``output_at_masked="zeros"`` carries the state but returns
+    zeros at masked steps.
+    """
+    mask = np.asarray(mask, dtype=bool)
+    mask = ~mask if invert else mask
+    h, states = h0, []
+    for t in range(x.shape[1]):
+        new = rnn_step(x[:, t], h, kernel, recurrent_kernel, bias)
+        skipped = {"carry": h, "step": new, "zeros": np.zeros_like(h), "h0": h0}[on_masked]
+        h = np.where(mask[:, t, None], new, skipped)
+        states.append(h if output_at_masked == "state" else np.where(mask[:, t, None], h, 0.0))
+    return np.stack(states, axis=1)
+
+
+PAD_BATCH_VARIANTS = [
+    Variant("PADDING-WRONG-SIDE", "the padding on the other side", None),   # see pad_variants
+    Variant("MASK-INVERTED", "the mask True at the padding", partial(pad, invert_mask=True)),
+    Variant("TRUNCATED-WRONG-END", "long sequences cut to their last maxlen ids",
+            partial(pad, keep="last")),
+]
+
+
+def pad_variants(padding):
+    """``PAD_BATCH_VARIANTS`` for a probe that asks for ``padding``."""
+    other = "pre" if padding == "post" else "post"
+    return [Variant(v.id, v.hint, partial(pad, side=other)) if v.fn is None else v
+            for v in PAD_BATCH_VARIANTS]
+
+
+MASKED_RNN_VARIANTS = [
+    Variant("MASK-IGNORED", "the mask ignored (every step computed)",
+            partial(masked_unroll, on_masked="step")),
+    Variant("MASK-STATE-RESET", "the state set to zeros at masked steps",
+            partial(masked_unroll, on_masked="zeros")),
+    Variant("MASK-STATE-RESET", "the state set back to h0 at masked steps",
+            partial(masked_unroll, on_masked="h0")),
+    Variant("MASK-INVERTED", "the mask read the other way round (steps computed where it is False)",
+            partial(masked_unroll, invert=True)),
+    Variant(None, "the state carried but zeros returned at masked steps",
+            partial(masked_unroll, output_at_masked="zeros")),
+]

@@ -1,0 +1,290 @@
+"""Checkers of 08_text_classification: right answers pass quietly, known mistakes are named.
+
+The student answers below are written independently of ``course_utils.masking``:
+loops, vectorised numpy, float masks, the functional Keras API. The trained-model
+checker is tested with a Keras model that IS the naive Bayes baseline (its
+embedding holds the log word probabilities), so its accuracy is known exactly.
+"""
+import numpy as np
+import pytest
+
+from course_utils import text_classifier as tc
+from course_utils.checks import (check_build_text_classifier, check_masked_rnn_forward,
+                                 check_pad_batch, check_trained_text_classifier)
+from course_utils.checks import text_classification as checks
+from course_utils.checks.misconceptions import MISCONCEPTIONS
+
+NEW_IDS = ["PADDING-WRONG-SIDE", "MASK-INVERTED", "TRUNCATED-WRONG-END", "MASK-IGNORED",
+           "MASK-STATE-RESET", "EMBEDDING-NO-MASK", "DROPOUT-NOT-RECURRENT"]
+
+
+@pytest.fixture(scope="module")
+def keras():
+    import keras
+    return keras
+
+
+def fails_with(check, fn, *fragments, hidden=False):
+    with pytest.raises(AssertionError) as info:
+        check(fn, hidden=hidden)
+    message = str(info.value)
+    for fragment in fragments:
+        assert fragment in message, f"{fragment!r} not in:\n{message}"
+    return message
+
+
+def passes_quietly(check, fn, capsys, hidden):
+    check(fn, hidden=hidden)
+    out, err = capsys.readouterr()
+    assert err == ""
+    assert out.startswith("\u2714") and out.count("\n") == 1
+
+
+def test_new_ids_are_registered_and_point_to_lesson_08():
+    for mid in NEW_IDS:
+        assert "08_text_classification" in MISCONCEPTIONS[mid].reread
+
+
+# ================================================================ pad_batch
+
+def pad_loop(sequences, maxlen=None, padding="post"):
+    if maxlen is None:
+        maxlen = max(len(s) for s in sequences)
+    ids, mask = [], []
+    for s in sequences:
+        s = list(s)[:maxlen]
+        fill = [0] * (maxlen - len(s))
+        ids.append(s + fill if padding == "post" else fill + s)
+        mask.append([1] * len(s) + [0] * len(fill) if padding == "post" else [0] * len(fill) + [1] * len(s))
+    return np.array(ids, dtype=np.int64).reshape(len(sequences), maxlen), np.array(mask, dtype=bool)
+
+
+def pad_vectorised(sequences, maxlen=None, padding="post"):
+    lengths = np.array([len(s) for s in sequences])
+    maxlen = lengths.max() if maxlen is None else maxlen
+    kept = np.minimum(lengths, maxlen)
+    positions = np.arange(maxlen)[None, :]
+    mask = positions < kept[:, None] if padding == "post" else positions >= maxlen - kept[:, None]
+    ids = np.zeros(mask.shape, dtype=np.int32)
+    ids[mask] = np.concatenate([np.asarray(s[:maxlen], dtype=np.int32) for s in sequences] + [np.zeros(0, np.int32)])
+    return ids, mask.astype(np.int8)          # a 0/1 mask is fine too
+
+
+@pytest.mark.parametrize("fn", [pad_loop, pad_vectorised])
+@pytest.mark.parametrize("hidden", [False, True])
+def test_correct_pad_batch_passes_quietly(fn, hidden, capsys):
+    passes_quietly(check_pad_batch, fn, capsys, hidden)
+
+
+def test_padding_on_the_wrong_side_is_named():
+    def wrong(sequences, maxlen=None, padding="post"):
+        return pad_loop(sequences, maxlen, "pre" if padding == "post" else "post")
+    fails_with(check_pad_batch, wrong, "[PADDING-WRONG-SIDE]", "expected ids")
+
+
+def test_inverted_mask_is_named():
+    def wrong(sequences, maxlen=None, padding="post"):
+        ids, mask = pad_loop(sequences, maxlen, padding)
+        return ids, ~mask
+    fails_with(check_pad_batch, wrong, "[MASK-INVERTED]", "mask returned by pad_batch")
+
+
+def test_truncating_the_wrong_end_is_named():
+    def wrong(sequences, maxlen=None, padding="post"):
+        if maxlen is not None:
+            sequences = [s[-maxlen:] for s in sequences]
+        return pad_loop(sequences, maxlen, padding)
+    fails_with(check_pad_batch, wrong, "[TRUNCATED-WRONG-END]")
+
+
+def test_float_ids_are_refused_with_a_dtype_hint():
+    def floats(sequences, maxlen=None, padding="post"):
+        ids, mask = pad_loop(sequences, maxlen, padding)
+        return ids.astype(np.float32), mask
+    fails_with(check_pad_batch, floats, "dtype=np.int32")
+
+
+def test_pad_batch_returning_one_array_is_explained():
+    fails_with(check_pad_batch, lambda s, maxlen=None, padding="post": pad_loop(s, maxlen, padding)[0],
+               "should return a pair (ids, mask)")
+
+
+def test_ignoring_maxlen_none_is_explained():
+    def fixed(sequences, maxlen=None, padding="post"):
+        return pad_loop(sequences, maxlen or 10, padding)
+    fails_with(check_pad_batch, fixed, "longest sequence")
+
+
+# ================================================================ masked_rnn_forward
+
+def masked_loop(x, mask, h0, kernel, recurrent_kernel, bias):
+    h = np.array(h0, dtype=np.float64)
+    out = np.zeros(x.shape[:2] + (h.shape[1],))
+    for t in range(x.shape[1]):
+        new = np.tanh(x[:, t] @ kernel + h @ recurrent_kernel + bias)
+        m = mask[:, t].astype(np.float64)[:, None]          # float arithmetic instead of where
+        h = m * new + (1.0 - m) * h
+        out[:, t] = h
+    return out
+
+
+def masked_per_example(x, mask, h0, kernel, recurrent_kernel, bias):
+    out = []
+    for b in range(x.shape[0]):                              # one example at a time, einsum
+        h, states = h0[b], []
+        for t in range(x.shape[1]):
+            if mask[b, t]:
+                h = np.tanh(np.einsum("i,iu->u", x[b, t], kernel) + h @ recurrent_kernel + bias)
+            states.append(h)
+        out.append(np.stack(states))
+    return np.stack(out)
+
+
+@pytest.mark.parametrize("fn", [masked_loop, masked_per_example])
+@pytest.mark.parametrize("hidden", [False, True])
+def test_correct_masked_rnn_forward_passes_quietly(fn, hidden, capsys):
+    passes_quietly(check_masked_rnn_forward, fn, capsys, hidden)
+
+
+def test_expected_values_are_keras_outputs():
+    import keras
+    from course_utils.weights import keras_layer
+
+    probe = checks._MASKED_PROBES["visible"][2]
+    x, mask, h0, *weights = probe.args
+    keras_out = keras.ops.convert_to_numpy(keras_layer("simple_rnn", *weights)(x, mask=mask, initial_state=[h0]))
+    assert np.abs(keras_out - probe.expected[0]).max() < 1e-6
+    assert mask.dtype == bool and (~mask).any()
+
+
+def test_mask_ignored_is_named():
+    from course_utils.simple_rnn import rnn_forward
+    fails_with(check_masked_rnn_forward, lambda x, mask, h0, k, u, b: rnn_forward(x, h0, k, u, b),
+               "[MASK-IGNORED]", "the first wrong step is t=3")
+
+
+@pytest.mark.parametrize("reset", ["zeros", "h0"])
+def test_state_reset_at_padding_is_named(reset):
+    def wrong(x, mask, h0, kernel, recurrent_kernel, bias):
+        h, states = h0, []
+        for t in range(x.shape[1]):
+            new = np.tanh(x[:, t] @ kernel + h @ recurrent_kernel + bias)
+            h = np.where(mask[:, t, None], new, 0.0 if reset == "zeros" else h0)
+            states.append(h)
+        return np.stack(states, axis=1)
+    fails_with(check_masked_rnn_forward, wrong, "[MASK-STATE-RESET]")
+
+
+def test_inverted_mask_in_the_forward_pass_is_named():
+    fails_with(check_masked_rnn_forward, lambda x, mask, *rest: masked_loop(x, ~mask, *rest),
+               "[MASK-INVERTED]")
+
+
+def test_returning_the_final_state_only_is_named():
+    fails_with(check_masked_rnn_forward, lambda *args: masked_loop(*args)[:, -1],
+               "[RETURNS-LAST-ONLY]")
+
+
+def test_checker_does_not_modify_its_probes():
+    before = [a.copy() for a in checks._MASKED_PROBES["visible"][0].args]
+
+    def vandal(x, mask, h0, kernel, recurrent_kernel, bias):
+        result = masked_loop(x, mask, h0, kernel, recurrent_kernel, bias)
+        for a in (x, mask, h0, kernel):
+            a[...] = 0
+        return result
+    check_masked_rnn_forward(vandal)
+    for a, b in zip(before, checks._MASKED_PROBES["visible"][0].args):
+        assert np.array_equal(a, b)
+
+
+# ================================================================ build_text_classifier
+
+def functional_classifier(vocab_size, num_classes, maxlen, units=32, embedding_dim=32,
+                          dropout=0.2, recurrent_dropout=0.2, mask_zero=True):
+    import keras
+    inputs = keras.Input(shape=(maxlen,), dtype="int32")
+    h = keras.layers.Embedding(vocab_size, embedding_dim, mask_zero=mask_zero)(inputs)
+    h = keras.layers.GRU(units, dropout=dropout, recurrent_dropout=recurrent_dropout,
+                         reset_after=False)(h)
+    return keras.Model(inputs, keras.layers.Dense(num_classes, activation="softmax")(h))
+
+
+@pytest.mark.parametrize("hidden", [False, True])
+@pytest.mark.parametrize("fn", [tc.build_text_classifier, functional_classifier])
+def test_correct_classifier_passes_quietly(fn, hidden, capsys):
+    passes_quietly(check_build_text_classifier, fn, capsys, hidden)
+
+
+def test_classifier_without_mask_zero_is_named():
+    def no_mask(*args, mask_zero=True, **kwargs):
+        return tc.build_text_classifier(*args, mask_zero=False, **kwargs)
+    fails_with(check_build_text_classifier, no_mask, "[EMBEDDING-NO-MASK]")
+
+
+def test_dropout_layers_instead_of_the_grus_own_are_named(keras):
+    def dropout_layers(vocab_size, num_classes, maxlen, units=32, embedding_dim=32,
+                       dropout=0.2, recurrent_dropout=0.2, mask_zero=True):
+        return keras.Sequential([
+            keras.Input(shape=(maxlen,), dtype="int32"),
+            keras.layers.Embedding(vocab_size, embedding_dim, mask_zero=mask_zero),
+            keras.layers.Dropout(dropout),
+            keras.layers.GRU(units),
+            keras.layers.Dense(num_classes, activation="softmax")])
+    fails_with(check_build_text_classifier, dropout_layers, "[DROPOUT-NOT-RECURRENT]")
+
+
+def test_return_sequences_is_explained(keras):
+    def every_step(vocab_size, num_classes, maxlen, units=32, embedding_dim=32,
+                   dropout=0.2, recurrent_dropout=0.2, mask_zero=True):
+        return keras.Sequential([
+            keras.Input(shape=(maxlen,), dtype="int32"),
+            keras.layers.Embedding(vocab_size, embedding_dim, mask_zero=mask_zero),
+            keras.layers.GRU(units, dropout=dropout, recurrent_dropout=recurrent_dropout,
+                             return_sequences=True),
+            keras.layers.Dense(num_classes, activation="softmax")])
+    fails_with(check_build_text_classifier, every_step, "return_sequences")
+
+
+# ================================================================ the trained model
+
+def naive_bayes_as_keras(keras, maxlen=tc.MAXLEN, prior_shift=None):
+    """A Keras model that computes exactly the naive Bayes baseline's scores."""
+    vocab_size = len(tc.vocabulary())
+    train_ids, _, train_labels = tc.encoded_split("train")
+    log_prior, log_word = tc.naive_bayes_fit(tc.bag_of_words(train_ids, vocab_size),
+                                             train_labels, tc.NUM_CLASSES)
+    if prior_shift is not None:
+        log_prior = log_prior + prior_shift
+    model = keras.Sequential([
+        keras.Input(shape=(maxlen,), dtype="int32"),
+        keras.layers.Embedding(vocab_size, tc.NUM_CLASSES),       # row PAD = 0
+        keras.layers.GlobalAveragePooling1D(),                   # sum / maxlen
+        keras.layers.Dense(tc.NUM_CLASSES, activation="softmax")])
+    model.layers[0].set_weights([log_word.T.astype(np.float32)])
+    model.layers[2].set_weights([maxlen * np.eye(tc.NUM_CLASSES, dtype=np.float32),
+                                 log_prior.astype(np.float32)])
+    return model
+
+
+@pytest.mark.parametrize("hidden", [False, True])
+def test_a_model_as_good_as_the_baseline_passes(keras, hidden, capsys):
+    model = naive_bayes_as_keras(keras)
+    split = "test" if hidden else "validation"
+    ids, _, labels = tc.encoded_split(split)
+    accuracy = tc.accuracy(model.predict(ids, verbose=0).argmax(1), labels)
+    assert abs(accuracy - tc.baseline_accuracy(split)) < 1e-9
+    passes_quietly(check_trained_text_classifier, model, capsys, hidden)
+
+
+def test_a_model_that_always_answers_one_topic_fails(keras):
+    shift = np.full(tc.NUM_CLASSES, 0.0)
+    shift[1] = 1e4
+    fails_with(check_trained_text_classifier, naive_bayes_as_keras(keras, prior_shift=shift),
+               "most common topic", "bag-of-words baseline")
+
+
+def test_trained_model_of_the_wrong_output_shape_is_explained(keras):
+    model = keras.Sequential([keras.Input(shape=(tc.MAXLEN,), dtype="int32"),
+                              keras.layers.Embedding(10_000, 3)])
+    fails_with(check_trained_text_classifier, model, "should have shape")
