@@ -3,8 +3,8 @@
 Wrong cells are made from the correct ones by one textual change each (``_mutate``
 fails loudly if the change no longer applies), so every scenario differs from the
 solution by exactly the mistake in its name.  As the lesson asks, ``lstm_forward``
-calls the reference cell, so a mistake in ``lstm_cell_forward`` costs only that
-exercise's points.  ``correct_split_naive_sigmoid`` shows that calling one's own
+calls ``yours_or_course("lstm_cell_forward", ...)``, which falls back to the course's
+cell, so a mistake in ``lstm_cell_forward`` costs only that exercise's points.  ``correct_split_naive_sigmoid`` shows that calling one's own
 (correct) cell is fine too.
 """
 
@@ -26,7 +26,8 @@ def lstm_forward(x, h0, c0, kernel, recurrent_kernel, bias):
     h, c = h0, c0
     hs, cs = [], []
     for t in range(x.shape[1]):
-        h, c = reference.lstm_cell_forward(x[:, t], h, c, kernel, recurrent_kernel, bias)
+        h, c = yours_or_course("lstm_cell_forward", globals(), x[:, t], h, c, kernel,
+                               recurrent_kernel, bias)
         hs.append(h)
         cs.append(c)
     return np.stack(hs, axis=1), np.stack(cs, axis=1)
@@ -106,8 +107,8 @@ SCENARIOS = {
     "cell_state_not_carried": {
         "cells": {"lstm_forward": _mutate(
             CORRECT_SEQUENCE,
-            ("h, c = reference.lstm_cell_forward(x[:, t], h, c, kernel",
-             "h, c = reference.lstm_cell_forward(x[:, t], h, c0, kernel"))},
+            ("globals(), x[:, t], h, c, kernel",
+             "globals(), x[:, t], h, c0, kernel"))},
         "expect_ids": ["LSTM-CELL-NOT-CARRIED"],
         "expect": "partial",
     },
