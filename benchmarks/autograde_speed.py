@@ -9,7 +9,11 @@ separate temporary course directories:
   fresh TensorFlow import per notebook);
 * ours:   ``python -m grader autograde LESSON --jobs 2`` (worker processes that
   keep nbgrader loaded, private gradebooks merged by the parent, kernels forked
-  from a zygote that has already imported the lesson's modules).
+  from a zygote that has already imported the lesson's modules, every kernel
+  sandboxed, every test cell judged in the grader's process);
+* trusting (``--integrity-cost``): the same with ``--trust-kernel --sandbox none``,
+  i.e. test cells run in the student's kernel, unsandboxed, as before the judge
+  and sandbox existed: the ratio ours / trusting is what integrity costs.
 
 Both times are wall-clock, including each tool's own start-up and gradebook
 work; nothing is cached between the two.  The machine may be shared, so the
@@ -79,10 +83,12 @@ def plain_nbgrader(root: Path, lesson: str, env: dict, timeout: int) -> float:
                 f"--Execute.timeout={timeout}"], root, env)
 
 
-def ours(root: Path, lesson: str, env: dict, jobs: int, timeout: int, cold: bool = False) -> float:
+def ours(root: Path, lesson: str, env: dict, jobs: int, timeout: int, extra=()) -> float:
     return run([sys.executable, "-m", "grader", "autograde", lesson, "--course-dir", str(root),
-                "--jobs", str(jobs), "--timeout", str(timeout), "--no-progress"]
-               + (["--cold-kernels"] if cold else []), root, env)
+                "--jobs", str(jobs), "--timeout", str(timeout), "--no-progress", *extra], root, env)
+
+
+EXTRA_ARGS = {"ours": [], "cold": ["--cold-kernels"], "trusting": ["--trust-kernel", "--sandbox", "none"]}
 
 
 def main(argv=None) -> int:
@@ -94,6 +100,9 @@ def main(argv=None) -> int:
     parser.add_argument("--timeout", type=int, default=CELL_TIMEOUT, help="seconds per cell")
     parser.add_argument("--cold", action="store_true",
                         help="also time ours with --cold-kernels: what parallelism alone gives")
+    parser.add_argument("--integrity-cost", action="store_true",
+                        help="also time ours with --trust-kernel --sandbox none (no judge, no sandbox)")
+    parser.add_argument("--skip-plain", action="store_true", help="do not time plain nbgrader")
     args = parser.parse_args(argv)
 
     ensure_tools_on_path()
@@ -104,7 +113,8 @@ def main(argv=None) -> int:
     print(f"{k} students of {args.lesson}, {os.cpu_count()} CPUs, load average "
           f"{os.getloadavg()[0]:.1f} at start")
 
-    methods = ["plain", "ours"] + (["cold"] if args.cold else [])
+    methods = ([] if args.skip_plain else ["plain"]) + ["ours"] + \
+        (["cold"] if args.cold else []) + (["trusting"] if args.integrity_cost else [])
     times: dict[str, list[float]] = {m: [] for m in methods}
     scores = {}
     for rep in range(args.repeat):
@@ -117,28 +127,33 @@ def main(argv=None) -> int:
                 if name == "plain":
                     seconds = plain_nbgrader(root, args.lesson, env, args.timeout)
                 else:
-                    seconds = ours(root, args.lesson, env, args.jobs, args.timeout, cold=(name == "cold"))
+                    seconds = ours(root, args.lesson, env, args.jobs, args.timeout, EXTRA_ARGS[name])
                 times[name].append(seconds)
                 print(f"  run {rep + 1}: {name:<5} {seconds:7.1f} s")
             scores = {m: course_scores(c) for m, c in courses.items()}
 
     labels = {"plain": "nbgrader autograde (CLI, sequential)",
               "ours": f"python -m grader autograde --jobs {args.jobs}",
-              "cold": "  same, --cold-kernels"}
-    plain = statistics.median(times["plain"])
+              "cold": "  same, --cold-kernels",
+              "trusting": "  same, --trust-kernel --sandbox none"}
+    base = methods[0]
+    reference = statistics.median(times[base])
     print()
     print(f"{'method':<42}{'total s':>9}{'s/notebook':>12}{'speed-up':>10}")
     for name in methods:
         median = statistics.median(times[name])
-        print(f"{labels[name]:<42}{median:9.1f}{median / k:12.2f}{plain / median:10.2f}")
+        print(f"{labels[name]:<42}{median:9.1f}{median / k:12.2f}{reference / median:10.2f}")
+    if "trusting" in times:
+        cost = statistics.median(times["ours"]) / statistics.median(times["trusting"]) - 1
+        print(f"judge + sandbox cost: {cost:+.1%} of the trusting run's time")
     for name in methods[1:]:
-        differ = sorted(s for s in scores[name] if scores["plain"].get(s) != scores[name][s])
+        differ = sorted(s for s in scores[name] if scores[base].get(s) != scores[name][s])
         if differ:
-            print(f"{name}: scores differ from plain nbgrader for {len(differ)} student(s), e.g. "
-                  f"{differ[0]}: {scores['plain'].get(differ[0])} vs {scores[name][differ[0]]} "
+            print(f"{name}: scores differ from {base} for {len(differ)} student(s), e.g. "
+                  f"{differ[0]}: {scores[base].get(differ[0])} vs {scores[name][differ[0]]} "
                   "(plain nbgrader zeroes a test cell that writes anything to stderr)")
         else:
-            print(f"{name}: every student got the same score as with plain nbgrader")
+            print(f"{name}: every student got the same score as with {base}")
     return 0
 
 

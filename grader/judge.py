@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from nbformat.v4 import new_code_cell, new_output
-from traitlets import Integer, List as ListTrait, Unicode
+from traitlets import Bool, Integer, List as ListTrait, Unicode
 
 from . import judge_agent
 from .integrity import parse_cell
@@ -271,6 +271,8 @@ class JudgedExecute(GradingExecute):
 
     checker_path = ListTrait(Unicode(), help="Folders searched first for checker modules "
                              "(the lesson's source folder).").tag(config=True)
+    judge_tests = Bool(True, help="Judge test cells here; False runs them in the kernel as "
+                       "nbgrader does (scores can be gamed: benchmarks only)").tag(config=True)
     max_output_bytes = Integer(1_000_000, help="Stored output kept per cell").tag(config=True)
     max_notebook_output_bytes = Integer(8_000_000, help="Stored output kept per notebook").tag(
         config=True)
@@ -291,7 +293,7 @@ class JudgedExecute(GradingExecute):
         from .outcomes import is_test_cell
 
         self._cell_bytes, self._cell_cut = 0, False
-        if is_test_cell(cell):
+        if is_test_cell(cell) and self.judge_tests:
             calls = parse_test_cell(cell.source)
             if calls is not None and all(c.checker in self._checkers for c in calls):
                 self._judge_cell(cell, index, calls)
