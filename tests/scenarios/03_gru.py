@@ -4,8 +4,8 @@ Each scenario maps solution-cell grade_ids to the source a student might have
 written.  Wrong cells are made from the correct ones by one textual change each
 (``_mutate`` fails loudly if the change no longer applies), so every scenario
 differs from the solution by exactly the mistake in its name.  As the lesson asks,
-``gru_forward`` calls the reference cell, so a mistake in ``gru_cell_forward`` costs
-only that exercise's points.
+``gru_forward`` calls ``yours_or_course("gru_cell_forward", ...)``, which falls back to the
+course's cell, so a mistake in ``gru_cell_forward`` costs only that exercise's points.
 """
 
 CORRECT_CELL = '''
@@ -31,7 +31,8 @@ def gru_forward(x, h0, kernel, recurrent_kernel, bias, reset_after=True):
     h = h0
     states = []
     for t in range(x.shape[1]):
-        h = reference.gru_cell_forward(x[:, t], h, kernel, recurrent_kernel, bias, reset_after)
+        h = yours_or_course("gru_cell_forward", globals(), x[:, t], h, kernel, recurrent_kernel, bias,
+                            reset_after)
         states.append(h)
     return np.stack(states, axis=1)
 '''
@@ -139,8 +140,8 @@ SCENARIOS = {
     "state_not_carried": {
         "cells": {"gru_forward": _mutate(
             CORRECT_SEQUENCE,
-            "h = reference.gru_cell_forward(x[:, t], h, kernel",
-            "h = reference.gru_cell_forward(x[:, t], h0, kernel")},
+            "globals(), x[:, t], h, kernel",
+            "globals(), x[:, t], h0, kernel")},
         "expect_ids": ["STATE-NOT-CARRIED"],
         "expect": "partial",
     },
