@@ -14,17 +14,42 @@ on stdout first ``{"ready": true, "loaded": [...], "failed": [...]}`` once the
 preload is done, then ``{"pid": N}`` or ``{"error": "..."}`` per request.  When
 stdin closes (the grading worker exited) the zygote kills its kernels and exits.
 
+Sandboxed (``--sandboxed FD``, run by ``grader.sandbox`` inside bubblewrap,
+as pid 2 of the container's pid namespace) the zygote also
+
+* makes itself non-dumpable: a kernel (same uid, no capabilities) can neither
+  ptrace it nor read its memory or open its descriptors through /proc;
+* takes ``{"op": "reset"}``: SIGKILL every other process of the container
+  (``kill(-1)`` until /proc shows none), then empty /tmp, the kernel's working
+  directory, /dev/shm, the POSIX message queues, the System V IPC objects and
+  the socket directory, so the next student's kernel starts from nothing the
+  previous one left;
+* spawns with ``{"op": "spawn", ..., "files": {...}, "connection": "...",
+  "rlimits": {...}}``: the child writes the student's notebook into its working
+  directory and the connection file into /tmp, sets its rlimits, and sends a
+  pidfd of itself to the grader over the ``FD`` socket (the pid the zygote sees
+  means nothing outside the pid namespace).
+
 Only modules that are safe to import before a fork are preloaded: no threads of
 their own beyond OpenBLAS's fork-aware pool, no IPython/kernel hooks registered
 at import (``grader.kernels.PRELOADABLE``).
 """
 from __future__ import annotations
 
+import base64
+import contextlib
 import importlib
 import json
 import os
+import shutil
 import signal
+import socket
+import stat
 import sys
+import time
+
+SANDBOX_DIRS_TO_EMPTY = ("/tmp", "/dev/shm", "/dev/mqueue")
+PR_SET_DUMPABLE = 4
 
 
 def _preload(modules: list[str]) -> tuple[list[str], list[str]]:
@@ -39,7 +64,31 @@ def _preload(modules: list[str]) -> tuple[list[str], list[str]]:
     return loaded, failed
 
 
-def _become_kernel(request: dict, channel_fds: tuple[int, int]) -> None:
+def _set_rlimits(limits: dict) -> None:
+    import resource
+
+    for name, value in limits.items():
+        which = getattr(resource, name, None)
+        if which is None:
+            continue
+        soft = hard = int(value)
+        if name == "RLIMIT_CPU":
+            hard = soft + 5  # SIGXCPU first (a clean death), SIGKILL 5 s later
+        with contextlib.suppress(ValueError, OSError):
+            current_soft, current_hard = resource.getrlimit(which)
+            if current_hard != resource.RLIM_INFINITY:
+                hard = min(hard, current_hard)
+                soft = min(soft, hard)
+            resource.setrlimit(which, (soft, hard))
+
+
+def _write_private(path: str, data: bytes, mode: int = 0o600) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, mode)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+
+
+def _become_kernel(request: dict, channel_fds: tuple[int, ...], pidfd_sock: socket.socket | None) -> None:
     """Run in the forked child: turn into ``python -m ipykernel_launcher ARGS``."""
     code = 1
     try:
@@ -49,13 +98,35 @@ def _become_kernel(request: dict, channel_fds: tuple[int, int]) -> None:
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # subprocess.wait() needs it
         signal.signal(signal.SIGINT, signal.default_int_handler)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        argv = list(request["argv"])
+        if pidfd_sock is not None:  # sandboxed
+            with contextlib.suppress(OSError):  # the OOM killer takes a kernel before the zygote
+                with open("/proc/self/oom_score_adj", "w") as adj:
+                    adj.write("500")
+            for name, data in request.get("files", {}).items():
+                parts = [part for part in name.split("/") if part not in ("", ".")]
+                if not parts or ".." in parts:
+                    continue
+                path = os.path.join(request["cwd"], *parts)
+                os.makedirs(os.path.dirname(path), exist_ok=True)
+                _write_private(path, base64.b64decode(data), 0o644)
+            if "connection" in request:
+                connection = "/tmp/.kernel-connection.json"
+                _write_private(connection, request["connection"].encode())
+                if "-f" in argv:
+                    argv[argv.index("-f") + 1] = connection
+            _set_rlimits(request.get("rlimits", {}))
+            pidfd = os.pidfd_open(os.getpid())
+            socket.send_fds(pidfd_sock, [b"k"], [pidfd])
+            os.close(pidfd)
+            pidfd_sock.close()
         os.chdir(request["cwd"])
         env = dict(request["env"])
         # ipykernel exits when its parent changes; the parent is this zygote.
         env["JPY_PARENT_PID"] = str(os.getppid())
         os.environ.clear()
         os.environ.update(env)
-        sys.argv = ["ipykernel_launcher", *request["argv"]]
+        sys.argv = ["ipykernel_launcher", *argv]
         from ipykernel import kernelapp
 
         kernelapp.launch_new_instance()
@@ -66,7 +137,106 @@ def _become_kernel(request: dict, channel_fds: tuple[int, int]) -> None:
         os._exit(code)  # never run the zygote's atexit handlers or loop
 
 
-def serve(preload: list[str]) -> None:
+# ------------------------------------------------------------------ sandboxed: between students
+
+def _others() -> list[int]:
+    """Live processes of this pid namespace other than init (1) and this zygote."""
+    me, found = os.getpid(), []
+    for name in os.listdir("/proc"):
+        if not name.isdigit() or int(name) in (1, me):
+            continue
+        try:
+            with open(f"/proc/{name}/stat", "rb") as handle:
+                state = handle.read().rsplit(b")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            continue  # gone
+        if state not in (b"Z", b"X"):
+            found.append(int(name))
+    return found
+
+
+def kill_others(timeout: float = 10.0) -> list[int]:
+    """SIGKILL every process of the sandbox but init and this zygote; return survivors."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with contextlib.suppress(ProcessLookupError):  # ESRCH: nobody left to signal
+            os.kill(-1, signal.SIGKILL)
+        left = _others()
+        if not left or time.monotonic() > deadline:
+            return left
+        time.sleep(0.002)
+
+
+def _empty(directory: str) -> None:
+    """Remove everything inside ``directory`` (all of it is this uid's, so chmod works)."""
+    def retry(function, path, _info):
+        with contextlib.suppress(OSError):
+            os.chmod(os.path.dirname(path), stat.S_IRWXU)
+            if os.path.isdir(path) and not os.path.islink(path):
+                os.chmod(path, stat.S_IRWXU)
+                shutil.rmtree(path, onerror=lambda *a: None)
+            else:
+                os.unlink(path)
+
+    try:
+        entries = os.listdir(directory)
+    except OSError:
+        return
+    with contextlib.suppress(OSError):
+        os.chmod(directory, 0o1777 if directory in ("/tmp", "/dev/shm") else stat.S_IRWXU)
+    for name in entries:
+        path = os.path.join(directory, name)
+        if os.path.isdir(path) and not os.path.islink(path):
+            shutil.rmtree(path, onerror=retry)
+        else:
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+
+
+def _remove_sysv_ipc() -> None:
+    """Shared memory, semaphores and message queues outlive their processes: remove them."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    IPC_RMID = 0
+    for kind, remove in (("shm", lambda i: libc.shmctl(i, IPC_RMID, None)),
+                         ("sem", lambda i: libc.semctl(i, 0, IPC_RMID)),
+                         ("msg", lambda i: libc.msgctl(i, IPC_RMID, None))):
+        try:
+            with open(f"/proc/sysvipc/{kind}") as handle:
+                rows = handle.read().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            fields = row.split()
+            if len(fields) > 1 and fields[1].lstrip("-").isdigit():
+                remove(int(fields[1]))
+
+
+def reset(workdir: str, ipc_dir: str | None) -> dict:
+    left = kill_others()
+    if left:
+        return {"error": f"{len(left)} processes survived SIGKILL", "left": len(left)}
+    for directory in (*SANDBOX_DIRS_TO_EMPTY, workdir, ipc_dir):
+        if directory:
+            _empty(directory)
+    with contextlib.suppress(Exception):
+        _remove_sysv_ipc()
+    os.makedirs(os.environ.get("HOME", "/tmp/home"), exist_ok=True)
+    return {"reset": True}
+
+
+def _make_non_dumpable() -> None:
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_DUMPABLE, 0) failed")
+
+
+# ------------------------------------------------------------------ the loop
+
+def serve(preload: list[str], sandbox: dict | None = None) -> None:
     # The protocol uses private copies of stdin/stdout; fds 0-2 become /dev/null
     # so that nothing a preloaded library prints can corrupt the protocol, and
     # kernels start with quiet standard streams (ipykernel captures fds 1 and 2).
@@ -77,26 +247,45 @@ def serve(preload: list[str]) -> None:
     os.close(devnull)
     reader = os.fdopen(channel_in, "r", buffering=1)
     writer = os.fdopen(channel_out, "w", buffering=1)
+    channels: tuple[int, ...] = (channel_in, channel_out)
+    pidfd_sock = None
+    if sandbox is not None:
+        _make_non_dumpable()
+        pidfd_sock = socket.socket(fileno=sandbox["fd"])
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the worker; EOF stops us
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # kernels are reaped automatically
 
     loaded, failed = _preload(preload)
+    if sandbox is not None:
+        reset(sandbox["workdir"], sandbox.get("ipc_dir"))  # nothing from the preload lingers
     writer.write(json.dumps({"ready": True, "loaded": loaded, "failed": failed}) + "\n")
 
     children: list[int] = []
     for line in reader:
         try:
             request = json.loads(line)
+            if request.get("op") == "reset":
+                if sandbox is None:
+                    raise ValueError("reset needs a sandbox")
+                writer.write(json.dumps(reset(sandbox["workdir"], sandbox.get("ipc_dir"))) + "\n")
+                continue
+            if sandbox is not None:  # never two students in one sandbox
+                done = reset(sandbox["workdir"], sandbox.get("ipc_dir"))
+                if "error" in done:
+                    writer.write(json.dumps(done) + "\n")
+                    continue
             pid = os.fork()
         except Exception as exc:  # noqa: BLE001 - reported to the client
             writer.write(json.dumps({"error": f"{type(exc).__name__}: {exc}"}) + "\n")
             continue
         if pid == 0:
-            _become_kernel(request, (channel_in, channel_out))
+            _become_kernel(request, channels, pidfd_sock)
         children.append(pid)
         writer.write(json.dumps({"pid": pid}) + "\n")
 
+    if sandbox is not None:
+        kill_others(timeout=2)
     for pid in children:  # the worker is gone: take its kernels with us
         try:
             os.killpg(pid, signal.SIGKILL)
@@ -106,11 +295,15 @@ def serve(preload: list[str]) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    argv = sys.argv[1:] if argv is None else argv
+    argv = sys.argv[1:] if argv is None else list(argv)
+    sandbox = None
+    if argv[:1] == ["--sandboxed"]:
+        sandbox = json.loads(argv[1])
+        argv = argv[2:]
     # Like ipykernel_launcher: the kernel re-adds its own cwd to sys.path later.
     if sys.path and sys.path[0] in ("", os.getcwd()):
         del sys.path[0]
-    serve([name for name in argv if name])
+    serve([name for name in argv if name], sandbox)
 
 
 if __name__ == "__main__":

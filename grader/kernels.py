@@ -11,15 +11,26 @@ manager.  The manager's provisioner starts each kernel
 Either way the kernel is one fresh process per notebook, and every live kernel
 is registered so that ``notebook_deadline`` can kill a kernel that ignores
 interrupts (nbclient's per-cell timeout interrupts; it cannot kill).
+
+Sandboxed grading (``grader.sandbox``): the zygote runs inside one bubblewrap
+container per grading worker, every kernel is forked in there (never cold,
+never outside), is reached over ZeroMQ ``ipc`` sockets in the container's
+socket directory, works in a private directory holding only the student's own
+notebook (``sandbox_notebook``), and when it shuts down the zygote kills every
+other process of the container and wipes its writable places before the next
+student.  A zygote that dies or hangs is replaced by a fresh container.
 """
 from __future__ import annotations
 
 import ast
+import base64
 import contextlib
+import copy
 import json
 import os
 import select
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -40,6 +51,16 @@ PRELOADABLE = ("course_utils", "numpy", "scipy", "pandas", "tensorflow", "keras"
 _zygote: "Zygote | None" = None
 _live: set["GradingProvisioner"] = set()
 _live_lock = threading.Lock()
+# The notebook whose kernel starts next (name, bytes), put in its sandbox's working directory.
+_notebook_file: tuple[str, bytes] | None = None
+# Resource limits the sandboxed kernels hit since ``take_limit_hits()`` was last called.
+_limit_hits: list[str] = []
+
+READY_TIMEOUT = 300   # seconds for a zygote's preload (TensorFlow on a busy machine)
+REPLY_TIMEOUT = 60    # seconds for a spawn or reset reply
+# Variables a sandboxed kernel may inherit from the grader (all else stays outside).
+SANDBOX_ENV = ("NBGRADER_EXECUTION", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "JPY_SESSION_NAME",
+               "PYTHONHASHSEED")
 
 
 class ZygoteError(RuntimeError):
@@ -47,49 +68,136 @@ class ZygoteError(RuntimeError):
 
 
 class Zygote:
-    """Client side of a ``grader.kernel_zygote`` process (one per grading worker)."""
+    """Client side of a ``grader.kernel_zygote`` process (one per grading worker).
 
-    def __init__(self, preload: list[str], cwd: str | os.PathLike | None = None):
+    With a ``sandbox`` (``grader.sandbox.Sandbox``) the zygote runs in a bubblewrap
+    container; ``restart()`` replaces a dead or stuck one with a fresh container.
+    """
+
+    def __init__(self, preload: list[str], cwd: str | os.PathLike | None = None,
+                 sandbox=None):
         self.preload = list(preload)
+        self.cwd = cwd
+        self.sandbox = sandbox
         self.loaded: list[str] = []
         self.failed: list[str] = []
+        self.restarts = 0
+        self._start()
+
+    def _start(self) -> None:
         self._ready = False
-        self._proc = subprocess.Popen(
-            [sys.executable, "-m", "grader.kernel_zygote", *self.preload],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-            cwd=cwd, text=True, bufsize=1)
+        self._buffer = b""
+        if getattr(self, "_sock", None) is not None:
+            self._sock.close()
+        self._sock = None
+        cmd = [sys.executable, "-m", "grader.kernel_zygote"]
+        if self.sandbox is None:
+            self._proc = subprocess.Popen(
+                [*cmd, *self.preload], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL, cwd=self.cwd)
+            return
+        from .sandbox import WORKDIR
+
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        try:
+            settings = {"fd": theirs.fileno(), "workdir": WORKDIR,
+                        "ipc_dir": str(self.sandbox.ipc_dir)}
+            env = self.sandbox.environment(_sandbox_env(os.environ))
+            self._proc = self.sandbox.popen(
+                [*cmd, "--sandboxed", json.dumps(settings), *self.preload], env,
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                pass_fds=(theirs.fileno(),))
+        finally:
+            theirs.close()
+        self._sock = ours
 
     @property
     def alive(self) -> bool:
         return self._proc.poll() is None
 
-    def _read(self) -> dict:
-        line = self._proc.stdout.readline()
-        if not line:
-            raise ZygoteError("the kernel zygote exited")
+    def _read(self, timeout: float | None = None) -> dict:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        fd = self._proc.stdout.fileno()
+        while b"\n" not in self._buffer:
+            wait = None if deadline is None else max(0.0, deadline - time.monotonic())
+            if not select.select([fd], [], [], wait)[0]:
+                raise ZygoteError(f"the kernel zygote did not answer within {timeout:.0f} s")
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                raise ZygoteError("the kernel zygote exited")
+            self._buffer += chunk
+        line, self._buffer = self._buffer.split(b"\n", 1)
         return json.loads(line)
+
+    def _send(self, request: dict) -> None:
+        self._proc.stdin.write((json.dumps(request) + "\n").encode())
+        self._proc.stdin.flush()
 
     def wait_ready(self) -> None:
         """Block until the preload is done (it runs while nbgrader sanitises)."""
         if not self._ready:
-            hello = self._read()
+            hello = self._read(READY_TIMEOUT)
             self.loaded, self.failed = hello.get("loaded", []), hello.get("failed", [])
             self._ready = True
 
-    def spawn(self, argv: list[str], env: dict[str, str], cwd: str) -> int:
-        """Fork a kernel running ``ipykernel_launcher *argv``; return its pid."""
+    def spawn(self, argv: list[str], env: dict[str, str], cwd: str, **extra) -> int:
+        """Fork a kernel running ``ipykernel_launcher *argv``; return its pid.
+
+        Sandboxed, ``extra`` carries the ``files``, ``connection`` and ``rlimits``
+        of the kernel and the pid is a pidfd of it (``spawn_sandboxed``).
+        """
         if not self.alive:
             raise ZygoteError("the kernel zygote is not running")
         try:
             self.wait_ready()
-            self._proc.stdin.write(json.dumps({"argv": argv, "env": env, "cwd": cwd}) + "\n")
-            self._proc.stdin.flush()
-            reply = self._read()
+            self._send({"op": "spawn", "argv": argv, "env": env, "cwd": cwd, **extra})
+            reply = self._read(REPLY_TIMEOUT)
         except (OSError, ValueError) as exc:
             raise ZygoteError(f"the kernel zygote failed: {exc}") from exc
         if "pid" not in reply:
             raise ZygoteError(reply.get("error", "no pid from the kernel zygote"))
         return int(reply["pid"])
+
+    def spawn_sandboxed(self, argv: list[str], env: dict[str, str], cwd: str, **extra) -> int:
+        """Like ``spawn`` in the sandbox; return a pidfd of the kernel (ours to close)."""
+        nspid = self.spawn(argv, env, cwd, **extra)
+        if not select.select([self._sock], [], [], REPLY_TIMEOUT)[0]:
+            raise ZygoteError("the sandboxed kernel sent no pidfd")
+        try:
+            _, fds, _, _ = socket.recv_fds(self._sock, 16, 1)
+        except OSError as exc:
+            raise ZygoteError(f"no pidfd from the sandboxed kernel: {exc}") from exc
+        if not fds:
+            raise ZygoteError("no pidfd from the sandboxed kernel")
+        pidfd = fds[0]
+        if _pidfd_pids(pidfd)[1:] != [nspid]:  # [host pid, pid in the sandbox]
+            os.close(pidfd)
+            raise ZygoteError("the sandboxed kernel's pidfd does not match its pid")
+        return pidfd
+
+    def reset(self) -> None:
+        """Sandboxed: kill everything in the container but the zygote, wipe its writable places."""
+        if self.sandbox is None or not self.alive:
+            return
+        try:
+            self.wait_ready()
+            self._send({"op": "reset"})
+            reply = self._read(REPLY_TIMEOUT)
+        except (OSError, ValueError, ZygoteError) as exc:
+            reply = {"error": str(exc)}
+        if "error" in reply:  # the container cannot be trusted for the next student
+            self.kill()
+
+    def restart(self) -> None:
+        """A fresh container (sandboxed) or process for a zygote that died or hung."""
+        self.kill()
+        self.restarts += 1
+        self._start()
+
+    def kill(self) -> None:
+        if self.alive:
+            self._proc.kill()  # bwrap: its pid namespace, every process in it, goes too
+        self._proc.wait()
 
     def close(self) -> None:
         with contextlib.suppress(OSError):
@@ -101,6 +209,82 @@ class Zygote:
             self._proc.wait()
         with contextlib.suppress(OSError):
             self._proc.stdout.close()
+        if self._sock is not None:
+            self._sock.close()
+        if self.sandbox is not None:
+            self.sandbox.close()
+
+
+def _pidfd_pids(pidfd: int) -> list[int]:
+    """[pid here, pid in each nested pid namespace...] of a pidfd (from its fdinfo)."""
+    with open(f"/proc/self/fdinfo/{pidfd}") as handle:
+        for line in handle:
+            if line.startswith("NSpid:"):
+                return [int(n) for n in line.split()[1:]]
+    raise ZygoteError("this kernel's pidfds carry no NSpid")
+
+
+def _sandbox_env(env) -> dict[str, str]:
+    """The kernel settings of ``env`` (grader.config.kernel_environment), nothing else."""
+    from .config import kernel_environment
+
+    allowed = set(kernel_environment(1)) | set(SANDBOX_ENV)
+    return {k: v for k, v in env.items() if k in allowed or k.startswith("RNN_COURSE_")}
+
+
+def sandbox_notebook(nb, name: str) -> None:
+    """The notebook the next sandboxed kernel finds in its working directory: the
+    student's cells as they are, test cells emptied (hidden tests never enter the
+    sandbox), no outputs."""
+    global _notebook_file
+    import nbformat
+
+    if nb is None:
+        _notebook_file = None
+        return
+    view = copy.deepcopy(nb)
+    for cell in view.cells:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if meta.get("grade") and not meta.get("solution"):
+            cell.source = ""
+        elif "BEGIN HIDDEN TESTS" in cell.get("source", ""):
+            cell.source = ""
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    _notebook_file = (os.path.basename(name) or "notebook.ipynb", nbformat.writes(view).encode())
+
+
+def _lesson_files(folder, limit: int = 64 * 2**20) -> dict[str, bytes]:
+    """The files next to the notebook nbgrader executes (the lesson's own files, such as
+    a helper module or data, and what else the student handed in), for the sandbox's
+    working directory.  Never a notebook (nbgrader's copy holds the hidden tests),
+    never a symlink, at most ``limit`` bytes in all."""
+    found: dict[str, bytes] = {}
+    if not folder or not os.path.isdir(folder):
+        return found
+    total = 0
+    for parent, dirs, names in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".")
+                         and not os.path.islink(os.path.join(parent, d)))
+        for name in sorted(names):
+            path = os.path.join(parent, name)
+            if name.endswith(".ipynb") or name.startswith(".") or os.path.islink(path) \
+                    or not os.path.isfile(path):
+                continue
+            size = os.path.getsize(path)
+            if total + size > limit:
+                continue
+            with open(path, "rb") as handle:
+                found[os.path.relpath(path, folder)] = handle.read()
+            total += size
+    return found
+
+
+def take_limit_hits() -> list[str]:
+    """Resource limits sandboxed kernels hit since the last call (for a grading record)."""
+    hits = list(_limit_hits)
+    _limit_hits.clear()
+    return hits
 
 
 def use_zygote(zygote: "Zygote | None") -> None:
@@ -156,10 +340,10 @@ class ForkedProcess:
 
     stdin = stdout = stderr = None
 
-    def __init__(self, pid: int):
+    def __init__(self, pid: int, pidfd: int | None = None):
         self.pid = pid
         self.returncode: int | None = None
-        self._pidfd = os.pidfd_open(pid)
+        self._pidfd = os.pidfd_open(pid) if pidfd is None else pidfd
         self._lock = threading.Lock()  # the deadline thread polls too
 
     def _exited(self, timeout: float | None) -> bool:
@@ -203,9 +387,14 @@ def _ipykernel_argv(cmd: list[str]) -> list[str] | None:
 class GradingProvisioner(LocalProvisioner):
     """LocalProvisioner that forks kernels from the zygote and registers them."""
 
+    sandboxed = False
+    _counters: dict | None = None
+
     async def launch_kernel(self, cmd: list[str], **kwargs):
         argv = _ipykernel_argv(cmd)
         zygote = _zygote
+        if zygote is not None and zygote.sandbox is not None:
+            return self._launch_sandboxed(zygote, cmd, argv, kwargs)
         if zygote is not None and argv is not None and zygote.alive:
             cwd = str(kwargs.get("cwd") or os.getcwd())
             env = dict(kwargs.get("env") or os.environ)
@@ -226,6 +415,38 @@ class GradingProvisioner(LocalProvisioner):
         self._register()
         return info
 
+    def _launch_sandboxed(self, zygote: Zygote, cmd: list[str], argv, kwargs):
+        """Fork the kernel in the worker's sandbox; never fall back to an unsandboxed one."""
+        from .sandbox import WORKDIR
+
+        if argv is None or "-f" not in argv:
+            raise RuntimeError(f"sandboxed grading runs this interpreter's ipykernel, not {cmd}")
+        connection = Path(argv[argv.index("-f") + 1]).read_text()
+        files = {name: base64.b64encode(data).decode()
+                 for name, data in _lesson_files(kwargs.get("cwd")).items()}
+        if _notebook_file is not None:
+            files[_notebook_file[0]] = base64.b64encode(_notebook_file[1]).decode()
+        request = {"files": files, "connection": connection,
+                   "rlimits": zygote.sandbox.rlimits()}
+        env = zygote.sandbox.environment(_sandbox_env(kwargs.get("env") or os.environ))
+        for attempt in (0, 1):
+            if not zygote.alive or attempt:
+                zygote.restart()  # a previous kernel killed or stopped it: a fresh container
+            try:
+                self._counters = zygote.sandbox.limit_counters()
+                pidfd = zygote.spawn_sandboxed(argv, env, WORKDIR, **request)
+                break
+            except ZygoteError as exc:
+                if attempt:
+                    raise RuntimeError(f"cannot start a sandboxed kernel: {exc}") from exc
+        pid = _pidfd_pids(pidfd)[0]
+        self.process = ForkedProcess(pid, pidfd)
+        self.pid = self.pgid = pid  # the child called setsid()
+        self.cwd = WORKDIR
+        self.sandboxed = True
+        self._register()
+        return self.connection_info
+
     def _register(self) -> None:
         with _live_lock:
             _live.add(self)
@@ -233,6 +454,18 @@ class GradingProvisioner(LocalProvisioner):
     async def cleanup(self, restart: bool = False) -> None:
         with _live_lock:
             _live.discard(self)
+        zygote = _zygote
+        if self.sandboxed and zygote is not None and zygote.sandbox is not None:
+            # The kernel is gone; so must be everything it started (setsid, double
+            # fork, nohup), and whatever it left in /tmp.
+            self.sandboxed = False
+            zygote.reset()
+            after = zygote.sandbox.limit_counters()
+            before = self._counters or {}
+            if after.get("oom_kill", 0) > before.get("oom_kill", 0):
+                _limit_hits.append("memory")
+            if after.get("pids_max", 0) > before.get("pids_max", 0):
+                _limit_hits.append("processes")
         await super().cleanup(restart=restart)
 
     def kill_now(self) -> None:
@@ -252,6 +485,13 @@ class GradingKernelManager(AsyncKernelManager):
 
     async def _async_pre_start_kernel(self, **kw):
         self.kernel_id = self.kernel_id or kw.pop("kernel_id", str(uuid.uuid4()))
+        zygote = _zygote
+        if zygote is not None and zygote.sandbox is not None:
+            # ZeroMQ over unix sockets in the directory shared with the sandbox
+            # (which has no network); a fresh unguessable prefix per kernel.
+            self.transport = "ipc"
+            self.cache_ports = False
+            self.ip = str(zygote.sandbox.ipc_dir / f"k{uuid.uuid4().hex[:16]}")
         if self.provisioner is None:
             self.provisioner = GradingProvisioner(
                 kernel_id=self.kernel_id, kernel_spec=self.kernel_spec, parent=self)
@@ -264,6 +504,15 @@ class GradingExecute(Execute):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("kernel_manager_class", GradingKernelManager)
         super().__init__(*args, **kwargs)
+
+    def preprocess(self, nb, resources=None, km=None):
+        resources = resources if resources is not None else {}
+        name = resources.get("unique_key") or resources.get("metadata", {}).get("name") or "notebook"
+        sandbox_notebook(nb, f"{name}.ipynb")
+        try:
+            return super().preprocess(nb, resources, km)
+        finally:
+            sandbox_notebook(None, "")
 
 
 def kill_running_kernels() -> int:
@@ -315,9 +564,45 @@ def pidfd_supported() -> bool:
     return True
 
 
-def zygote_for(notebook: str | os.PathLike, cwd: str | os.PathLike | None = None) -> Zygote | None:
-    """A zygote preloading what ``notebook`` imports, or None where forking is unsupported."""
+_unsandboxed = False
+
+
+def worker_zygote(preload_notebook: str | None, root: str | os.PathLike | None,
+                  sandbox_settings: dict | None = None) -> Zygote | None:
+    """The zygote of one grading worker (``sandbox_settings`` from
+    ``grader.sandbox.grading_settings``), or None for cold unsandboxed kernels.
+
+    Sandboxed, there is always one (preloading nothing with ``preload_notebook=None``):
+    every kernel is forked in the sandbox.
+    """
+    global _unsandboxed
+    settings = sandbox_settings or {}
+    _unsandboxed = bool(settings.get("unsandboxed"))
+    if "limits" not in settings:
+        return zygote_for(preload_notebook, cwd=root) if preload_notebook else None
+    from .sandbox import Limits, Sandbox, SandboxUnavailable
+
+    if not pidfd_supported():
+        raise SandboxUnavailable("sandboxed kernels need Linux pidfds (Linux >= 5.3)")
+    return zygote_for(preload_notebook, cwd=root, sandbox=Sandbox(Limits(**settings["limits"])))
+
+
+def ran_unsandboxed() -> bool:
+    """True in a worker that grades without the sandbox ``auto`` asked for."""
+    return _unsandboxed
+
+
+def zygote_for(notebook: str | os.PathLike | None, cwd: str | os.PathLike | None = None,
+               sandbox=None) -> Zygote | None:
+    """A zygote preloading what ``notebook`` imports, or None where forking is unsupported.
+
+    With a ``sandbox`` the zygote runs in it; ``notebook=None`` preloads nothing
+    (cold kernels: each imports what it needs, still forked in the sandbox).
+    """
     if not pidfd_supported():
         return None
+    if notebook is None:
+        return Zygote([], cwd=cwd, sandbox=sandbox)
     # The kernel itself first (ipykernel + IPython: ~0.5 s per kernel otherwise).
-    return Zygote(["ipykernel.kernelapp", "ipykernel.ipkernel", *preload_modules(Path(notebook))], cwd=cwd)
+    return Zygote(["ipykernel.kernelapp", "ipykernel.ipkernel", *preload_modules(Path(notebook))],
+                  cwd=cwd, sandbox=sandbox)
