@@ -288,3 +288,7 @@ def test_trained_model_of_the_wrong_output_shape_is_explained(keras):
     model = keras.Sequential([keras.Input(shape=(tc.MAXLEN,), dtype="int32"),
                               keras.layers.Embedding(10_000, 3)])
     fails_with(check_trained_text_classifier, model, "should have shape")
+
+
+def test_no_model_of_yours_is_explained():
+    fails_with(check_trained_text_classifier, None, "no model of yours", "Exercise 3")

@@ -414,6 +414,10 @@ def _model_maxlen(model):
 def check_trained_text_classifier(model, *, hidden=False):
     """Check the accuracy of a trained classifier (input (batch, maxlen) ids, output
     (batch, num_classes) probabilities) against the bag-of-words baseline's."""
+    if model is None:
+        raise AssertionError("there is no model of yours to grade: your build_text_classifier did not "
+                             "build a working model, so the lesson trained the course's model, which "
+                             "is not graded. Finish Exercise 3, then run the training cell again.")
     if not hasattr(model, "predict"):
         raise AssertionError(f"expected the trained Keras model, got {type(model).__name__}.")
     split = _EVALUATION[bool(hidden)]
