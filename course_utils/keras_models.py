@@ -8,6 +8,9 @@ through Keras's public API (layer types, ``get_config()``, output shapes,
 
 ``EpochTimer`` is a Keras callback that measures wall-clock seconds per epoch,
 so that a notebook can compare cells by time on the student's own machine.
+Lessons 06 and 07 time GRU against LSTM the same way, with
+``median_seconds_per_epoch`` (the median over the epochs, the first one left
+out) and state the result with ``time_ratio_sentence``.
 """
 import time
 
@@ -19,7 +22,11 @@ __all__ = [
     "build_stacked_model",
     "build_bidirectional_tagger",
     "EpochTimer",
+    "median_seconds_per_epoch",
+    "time_ratio_sentence",
 ]
+
+NOISE = 0.10   # a 10 % difference in one run on a shared machine is within run-to-run noise
 
 # Cell name as in course_utils.weights -> the Keras layer class.
 RECURRENT_LAYERS = {
@@ -90,5 +97,35 @@ class EpochTimer(keras.callbacks.Callback):
         if not self.epoch_seconds:
             raise ValueError("no epoch has been timed yet: pass the timer to "
                              "model.fit(callbacks=[...])")
-        steady = self.epoch_seconds[1:] or self.epoch_seconds
-        return float(np.median(steady))
+        return median_seconds_per_epoch(self.epoch_seconds)
+
+
+def median_seconds_per_epoch(epoch_seconds):
+    """The course's one measure of training speed: the median seconds per epoch, first epoch out.
+
+    The first epoch also traces the training step into a TensorFlow graph (a
+    compilation that costs seconds and does not depend on the cell in the same
+    way), so it is left out when there are other epochs. The median, not the
+    mean, because on a shared machine another program can slow one epoch down.
+    """
+    seconds = [float(s) for s in epoch_seconds]
+    if not seconds:
+        raise ValueError("no epoch has been timed")
+    return float(np.median(seconds[1:] or seconds))
+
+
+def time_ratio_sentence(name, seconds, other_name, other_seconds):
+    """One sentence saying what a timing shows, e.g. GRU against LSTM, in seconds per epoch.
+
+    The ratio is printed as measured; a difference below ``NOISE`` is called
+    what it is, too small to tell apart from run-to-run noise.
+    """
+    ratio = seconds / other_seconds
+    measured = (f"{name} {seconds:.3g} s, {other_name} {other_seconds:.3g} s per epoch "
+                f"(median, first epoch left out): the {name} took {ratio:.2f} times as long as "
+                f"the {other_name}")
+    if abs(ratio - 1) < NOISE:
+        return (measured + f", a difference of less than {NOISE:.0%}, too small to call "
+                "either faster from one run on a shared machine.")
+    faster, slower = (name, other_name) if ratio < 1 else (other_name, name)
+    return measured + f"; in this run, on this machine, the {faster} was faster than the {slower}."

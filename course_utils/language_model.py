@@ -1,11 +1,15 @@
 """Reference helpers for a character-level language model (07_practice).
 
-A language model reads ``window`` characters and returns a probability for
-every character of the vocabulary to come next. Notation, as in the lesson:
+A language model reads characters one at a time and, after each one, returns a
+probability for every character of the vocabulary to come next. It is trained
+many-to-many, as in Karpathy's char-rnn: every position of a window is a
+target. Notation, as in the lesson:
 
 - ``ids``: a text as character ids, shape (n,) (``course_utils.data.text.encode``);
-- ``x``: windows of ids, shape (batch, window); ``y``: the next id of each window, (batch,);
-- ``probs``: predicted distributions, shape (batch, vocab_size), rows sum to 1.
+- ``x``: windows of ids, shape (batch, window); ``y``: the same windows shifted
+  by one character, (batch, window): ``y[i, t]`` is the character after ``x[i, t]``;
+- ``probs``: predicted distributions, shape (..., vocab_size), rows sum to 1:
+  (batch, window, vocab_size) from the model, (batch, vocab_size) for one position.
 
 Perplexity is ``exp`` of the mean negative natural log of the probability
 given to the character that really came next: the number of characters the
@@ -18,22 +22,25 @@ __all__ = ["WINDOW", "make_windows", "unigram_probabilities", "bigram_probabilit
            "perplexity", "perplexity_from_cross_entropy", "apply_temperature",
            "sample_with_temperature", "build_char_model", "char_model_param_count"]
 
-WINDOW = 16          # characters of context the lesson's models read
+WINDOW = 32          # characters per training window in the lesson
 
 
 def make_windows(ids, window, stride=1):
-    """Windows of ``window`` ids and the id that follows each one.
+    """Windows of ``window`` ids and, as targets, the same windows shifted by one.
 
     Window ``i`` starts at ``s = i * stride``: ``x[i] = ids[s : s + window]``
-    and ``y[i] = ids[s + window]``. Every start with ``s + window < len(ids)``
-    is used. Returns ``x`` (n, window) and ``y`` (n,), int32.
+    and ``y[i] = ids[s + 1 : s + window + 1]``, so ``y[i, t]`` is the character
+    that follows ``x[i, t]``. Every start with ``s + window < len(ids)`` is used
+    (the last target must exist). Returns ``x`` and ``y``, both (n, window), int32.
     """
     ids = np.asarray(ids)
     if window < 1 or stride < 1:
         raise ValueError(f"window and stride must be at least 1, got {window} and {stride}")
     starts = np.arange(0, max(len(ids) - window, 0), stride)
-    x = ids[starts[:, None] + np.arange(window)[None, :]].astype(np.int32).reshape(-1, window)
-    return x, ids[starts + window].astype(np.int32)
+    positions = starts[:, None] + np.arange(window)[None, :]          # (n, window)
+    x = ids[positions].astype(np.int32).reshape(-1, window)
+    y = ids[positions + 1].astype(np.int32).reshape(-1, window)
+    return x, y
 
 
 def unigram_probabilities(ids, vocab_size, smoothing=1.0):
@@ -65,6 +72,8 @@ def perplexity(probs, targets):
 
     A model that spreads its probability evenly over V characters has
     perplexity V; a model that is always sure and right has perplexity 1.
+    (For a many-to-many model's (batch, window, vocab) output, pass
+    ``probs.reshape(-1, vocab)`` and ``y.reshape(-1)``: every position counts.)
     """
     probs = np.asarray(probs, dtype=np.float64)
     targets = np.asarray(targets).reshape(-1)
@@ -114,10 +123,11 @@ def char_model_param_count(vocab_size, cell="gru", units=64, embedding_dim=16):
 
 
 def build_char_model(vocab_size, window, cell="gru", units=64, embedding_dim=16):
-    """Embedding -> GRU or LSTM (last state only) -> Dense softmax; not compiled.
+    """Embedding -> GRU or LSTM (every step) -> Dense softmax at every step; not compiled.
 
-    Input: (batch, window) character ids. Output: (batch, vocab_size)
-    probabilities of the next character.
+    Input: (batch, window) character ids. Output: (batch, window, vocab_size),
+    at position ``t`` the probabilities of the character after ``x[:, t]``,
+    having read ``x[:, :t+1]`` (many-to-many: every position is a target).
     """
     import keras  # here, not at the top: numpy users of this module never load TensorFlow
 
@@ -125,6 +135,6 @@ def build_char_model(vocab_size, window, cell="gru", units=64, embedding_dim=16)
     return keras.Sequential([
         keras.Input(shape=(window,), dtype="int32"),
         keras.layers.Embedding(vocab_size, embedding_dim),     # (batch, window, embedding_dim)
-        recurrent(units),                                      # (batch, units): the last state
-        keras.layers.Dense(vocab_size, activation="softmax"),  # (batch, vocab_size)
+        recurrent(units, return_sequences=True),               # (batch, window, units)
+        keras.layers.Dense(vocab_size, activation="softmax"),  # (batch, window, vocab_size)
     ], name=f"char_{cell}")

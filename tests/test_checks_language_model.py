@@ -51,13 +51,13 @@ def windows_loop(ids, window, stride=1):
     x, y = [], []
     for s in range(0, len(ids) - window, stride):
         x.append(list(ids[s:s + window]))
-        y.append(int(ids[s + window]))
+        y.append([int(i) for i in ids[s + 1:s + window + 1]])
     return x, y                              # lists are fine
 
 
 def windows_view(ids, window, stride=1):
     views = np.lib.stride_tricks.sliding_window_view(ids, window + 1)[::stride]
-    return views[:, :-1], views[:, -1]
+    return views[:, :-1], views[:, 1:]
 
 
 @pytest.mark.parametrize("fn", [windows_loop, windows_view])
@@ -66,18 +66,21 @@ def test_right_windows_pass(fn, hidden, capsys):
     passes_quietly(check_make_windows, fn, capsys, hidden)
 
 
-def _windows(target_offset=0, width_extra=0, use_stride=True, drop_last=False):
+def _windows(shift=1, width_extra=0, use_stride=True, drop_last=False, next_only=False):
     def make_windows(ids, window, stride=1):
         starts = list(range(0, len(ids) - window, stride if use_stride else 1))
         if drop_last:
             starts = starts[:-1]
         x = np.array([ids[s:s + window + width_extra] for s in starts])
-        return x, np.array([ids[s + window + target_offset] for s in starts])
+        if next_only:     # the many-to-one target: only the character after the window
+            return x, np.array([ids[s + window] for s in starts])
+        return x, np.array([ids[s + shift:s + shift + window] for s in starts])
     return make_windows
 
 
 WINDOW_MISTAKES = [
-    (_windows(target_offset=-1), "LAST character of its window"),
+    (_windows(next_only=True), "only the character after the window"),
+    (_windows(shift=0), "the targets are the windows themselves"),
     (_windows(width_extra=1), "window + 1 characters"),
     (_windows(use_stride=False), "stride was ignored"),
     (_windows(drop_last=True), "the last window is missing"),
@@ -86,9 +89,7 @@ WINDOW_MISTAKES = [
 
 @pytest.mark.parametrize("fn, fragment, hidden",
                          [(fn, fragment, hidden) for fn, fragment in WINDOW_MISTAKES
-                          for hidden in (False, True)]
-                         # ids[s + window - 3] is the first character only for window 3 (visible)
-                         + [(_windows(target_offset=-3), "first character of its window", False)])
+                          for hidden in (False, True)])
 def test_window_mistakes_are_named(fn, fragment, hidden):
     fails_with(check_make_windows, fn, fragment, "Reread: 07_practice, 'Windows", hidden=hidden)
 
@@ -100,7 +101,7 @@ def test_swapped_pair_and_extra_window_are_explained():
     def one_too_many(ids, window, stride=1):
         starts = range(0, len(ids) - window + 1, stride)
         x = np.array([np.resize(ids[s:s + window], window) for s in starts])
-        y = np.array([ids[min(s + window, len(ids) - 1)] for s in starts])
+        y = np.array([np.resize(ids[s + 1:s + window + 1], window) for s in starts])
         return x, y
     fails_with(check_make_windows, one_too_many, "one window too many")
 
@@ -282,8 +283,8 @@ def build_functional(vocab_size, window, cell="gru", units=64, embedding_dim=16)
     import keras
     inputs = keras.Input(shape=(None,))          # any length, float input: still fine
     h = keras.layers.Embedding(vocab_size, embedding_dim)(inputs)
-    h = (keras.layers.GRU(units, reset_after=False) if cell == "gru"
-         else keras.layers.LSTM(units))(h)
+    h = (keras.layers.GRU(units, reset_after=False, return_sequences=True) if cell == "gru"
+         else keras.layers.LSTM(units, return_sequences=True))(h)
     return keras.Model(inputs, keras.layers.Dense(vocab_size, activation="softmax")(h))
 
 
@@ -293,7 +294,7 @@ def test_right_models_pass(keras, fn, hidden, capsys):
     passes_quietly(check_build_char_model, fn, capsys, hidden)
 
 
-def _model(keras, *, recurrent=None, dense_activation="softmax", return_sequences=False,
+def _model(keras, *, recurrent=None, dense_activation="softmax", return_sequences=True,
            embedding=True, dense_units=None, extra_layer=False, embedding_dim=None, units=None):
     def build_char_model(vocab_size, window, cell="gru", units_arg=64, embedding_dim_arg=16,
                          **kwargs):
@@ -314,7 +315,7 @@ def _model(keras, *, recurrent=None, dense_activation="softmax", return_sequence
 
 
 @pytest.mark.parametrize("options, fragment", [
-    (dict(return_sequences=True), "return_sequences=True"),
+    (dict(return_sequences=False), "give the recurrent layer return_sequences=True"),
     (dict(dense_activation=None), "not probabilities"),
     (dict(dense_units=0), "add the output layer"),
     (dict(dense_units=5), "one unit per character"),
@@ -358,9 +359,13 @@ def ngram_model(keras, ids, order, *, smoothing=0.05, constant=False):
     log_p = np.log(counts / counts.sum(axis=1, keepdims=True))
 
     def context_index(x):
-        index = keras.ops.zeros_like(x[:, 0])
-        for k in range(order - 1, 0, -1):
-            index = index * V + x[:, -k]
+        """At every position t, the index of the characters x[t-order+2 .. t] (id 0, the
+        newline, before the start of the window): (batch, window)."""
+        window = x.shape[1]
+        index = keras.ops.zeros_like(x)
+        for k in range(order - 2, -1, -1):                 # k characters back
+            earlier = keras.ops.pad(x, [[0, 0], [k, 0]])[:, :window]
+            index = index * V + earlier
         return index
 
     inputs = keras.Input(shape=(lm.WINDOW,), dtype="int32")
@@ -408,18 +413,21 @@ def test_trained_model_output_problems_are_explained(keras):
     base = dict(vocab_size=text.VOCAB_SIZE, window=lm.WINDOW, units=4, embedding_dim=2)
     fails_with(check_trained_char_model, _model(keras, dense_activation=None)(**base),
                "not probabilities", "softmax")
-    fails_with(check_trained_char_model, _model(keras, return_sequences=True)(**base),
-               "return_sequences=True")
+    fails_with(check_trained_char_model, _model(keras, return_sequences=False)(**base),
+               "give it return_sequences=True")
     fails_with(check_trained_char_model, "not a model", "expected the trained Keras model")
+    fails_with(check_trained_char_model, None, "no model of yours to grade", "Exercise 3")
 
 
 def test_the_bar_is_derived_from_the_unigram_baseline():
     x, y, baseline = checks._evaluation_data(lm.WINDOW, False)
+    assert x.shape == y.shape and y.shape[1] == lm.WINDOW    # every position is a target
     unigram = lm.unigram_probabilities(text.encode(text.load_corpus()[0]), text.VOCAB_SIZE)
-    assert baseline == pytest.approx(lm.perplexity(np.tile(unigram, (len(y), 1)), y))
+    assert baseline == pytest.approx(lm.perplexity(np.tile(unigram, (y.size, 1)), y.reshape(-1)))
     assert 15 < baseline < 30     # lower-case English characters
     hidden_x, hidden_y, _ = checks._evaluation_data(lm.WINDOW, True)
-    assert len(hidden_y) > 2 * len(y)
+    assert hidden_y.size > 1.5 * y.size
+    assert not np.array_equal(hidden_x[:len(x)], x)          # other windows
 
 
 # ================================================================ the lesson

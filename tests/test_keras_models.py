@@ -13,7 +13,8 @@ import pytest
 
 from course_utils.gru import gru_forward
 from course_utils.keras_models import (RECURRENT_LAYERS, EpochTimer, build_bidirectional_tagger,
-                                       build_stacked_model)
+                                       build_stacked_model, median_seconds_per_epoch,
+                                       time_ratio_sentence)
 from course_utils.lstm import lstm_forward
 from course_utils.weights import rnn_param_count
 
@@ -143,3 +144,24 @@ def test_seconds_per_epoch_is_the_median_without_the_first_epoch():
     timer.epoch_seconds = []
     with pytest.raises(ValueError, match="no epoch"):
         timer.seconds_per_epoch
+
+
+def test_median_seconds_per_epoch_is_what_the_timer_reports():
+    assert median_seconds_per_epoch([9.0, 1.0, 2.0, 50.0]) == 2.0
+    assert median_seconds_per_epoch([4.0]) == 4.0
+    with pytest.raises(ValueError, match="no epoch"):
+        median_seconds_per_epoch([])
+
+
+def test_time_ratio_sentence_states_the_measured_ratio():
+    slower = time_ratio_sentence("GRU", 0.9, "LSTM", 0.6)
+    assert "1.50 times as long as the LSTM" in slower
+    assert "the LSTM was faster than the GRU" in slower
+    faster = time_ratio_sentence("GRU", 0.5, "LSTM", 1.0)
+    assert "0.50 times" in faster and "the GRU was faster than the LSTM" in faster
+
+
+def test_time_ratio_sentence_calls_a_small_difference_noise():
+    close = time_ratio_sentence("GRU", 1.03, "LSTM", 1.0)
+    assert "1.03 times" in close
+    assert "faster than" not in close and "too small" in close

@@ -24,9 +24,9 @@ def softmax_rows(logits):
 
 def loop_windows(ids, window, stride):
     x, y, s = [], [], 0
-    while s + window < len(ids):            # the target ids[s + window] must exist
+    while s + window < len(ids):            # the last target ids[s + window] must exist
         x.append(list(ids[s:s + window]))
-        y.append(ids[s + window])
+        y.append(list(ids[s + 1:s + window + 1]))   # every position: the next character
         s += stride
     return x, y
 
@@ -37,14 +37,14 @@ def test_make_windows_matches_a_loop(rng, n, window, stride):
     ids = rng.integers(0, 53, size=n)
     x, y = lm.make_windows(ids, window, stride)
     x_loop, y_loop = loop_windows(ids, window, stride)
-    assert x.shape == (len(x_loop), window) and y.shape == (len(y_loop),)
+    assert x.shape == y.shape == (len(x_loop), window)
     assert x.dtype == np.int32 and y.dtype == np.int32
     assert x.tolist() == x_loop and y.tolist() == y_loop
 
 
 def test_make_windows_of_a_text_too_short_is_empty():
     x, y = lm.make_windows(np.arange(3), 3)
-    assert x.shape == (0, 3) and y.shape == (0,)
+    assert x.shape == y.shape == (0, 3)
 
 
 def test_make_windows_rejects_a_zero_stride():
@@ -154,9 +154,17 @@ def test_sample_with_temperature_is_reproducible_from_the_seed():
 def test_build_char_model_layers_shapes_and_parameter_count(keras, cell, layer_name):
     model = lm.build_char_model(vocab_size=9, window=5, cell=cell, units=4, embedding_dim=3)
     assert [type(layer).__name__ for layer in model.layers] == ["Embedding", layer_name, "Dense"]
-    probs = keras.ops.convert_to_numpy(model(np.zeros((2, 5), dtype=np.int32)))
-    assert probs.shape == (2, 9)
-    np.testing.assert_allclose(probs.sum(axis=1), 1.0, atol=1e-6)
+    x = np.random.default_rng(0).integers(0, 9, size=(2, 5)).astype(np.int32)
+    probs = keras.ops.convert_to_numpy(model(x))
+    assert probs.shape == (2, 5, 9)          # after every character, the next one's distribution
+    np.testing.assert_allclose(probs.sum(axis=-1), 1.0, atol=1e-6)
+    # many-to-many and causal: position t reads x[:, :t+1] only, so changing the last
+    # character leaves every earlier prediction as it was
+    changed = x.copy()
+    changed[:, -1] = (changed[:, -1] + 1) % 9
+    other = keras.ops.convert_to_numpy(model(changed))
+    np.testing.assert_allclose(other[:, :-1], probs[:, :-1], atol=1e-6)
+    assert not np.allclose(other[:, -1], probs[:, -1])
     assert model.count_params() == lm.char_model_param_count(9, cell, 4, 3)
 
 

@@ -2,15 +2,18 @@
 
 Exercises (student functions)::
 
-    make_windows(ids, window, stride)                 -> x (n, window), y (n,)
+    make_windows(ids, window, stride)                 -> x (n, window), y (n, window)
     perplexity(probs, targets)                        -> float
-    build_char_model(vocab_size, window, cell, units, embedding_dim) -> keras model
+    build_char_model(vocab_size, window, cell, units, embedding_dim)
+                                                      -> keras model, (batch, window, vocab) out
     sample_with_temperature(probs, temperature, rng)  -> int
 
 and the graded result of training: ``check_trained_char_model(model)`` measures the
-validation perplexity of the student's trained model itself and compares it
-with a bar derived from the unigram baseline, both computed here from
-``course_utils.data.text`` (not from anything the notebook computed).
+validation perplexity of the student's trained model itself (every position of
+every window is a target, as in training) and compares it with a bar derived
+from the unigram baseline, both computed here from ``course_utils.data.text``
+(not from anything the notebook computed). A trained model is judged only
+through Keras's public API: its input shape and the predictions computed here.
 
 Expected values come from ``course_utils.language_model``. Known mistakes are
 recognised by comparing the student's output with the output of each wrong
@@ -35,7 +38,7 @@ _LESSON = "07_practice"
 SECTIONS = {  # headings of the lesson that the hints send the student back to
     "windows": "Windows: from text to training examples",
     "perplexity": "Perplexity",
-    "model": "The model: embedding, GRU, softmax",
+    "model": "The model: embedding, GRU, softmax at every step",
     "training": "Training",
     "temperature": "Sampling with temperature",
 }
@@ -97,16 +100,17 @@ def _shape(shape):
 # ================================================================ exercise 1: make_windows
 
 _WINDOWS = {
-    "last_of_window": _mistake(
-        "each target is the LAST character of its window, ids[s + window - 1]; the target is the "
-        "character that comes AFTER the window, ids[s + window]. (A model trained that way only "
-        "learns to copy its last input.)", "windows"),
-    "first_of_window": _mistake(
-        "each target is the first character of its window; it must be the character right after "
-        "the window, ids[s + window].", "windows"),
+    "next_only": _mistake(
+        "each target is only the character after the window, ids[s + window], one per window. "
+        "Here every position is a target: y[i] = ids[s + 1 : s + window + 1], the window "
+        "shifted by one character, shaped like x.", "windows"),
+    "not_shifted": _mistake(
+        "the targets are the windows themselves, ids[s : s + window]; shift them by one "
+        "character, ids[s + 1 : s + window + 1], so that y[i, t] is the character AFTER x[i, t]. "
+        "(A model trained that way only learns to copy its input.)", "windows"),
     "target_inside": _mistake(
-        "each window holds window + 1 characters: the target is included in x. x[i] is "
-        "ids[s : s + window] (the slice end is excluded) and y[i] = ids[s + window].", "windows"),
+        "each window holds window + 1 characters: x[i] is ids[s : s + window] (the slice end is "
+        "excluded) and y[i] = ids[s + 1 : s + window + 1].", "windows"),
     "no_stride": _mistake(
         "stride was ignored: there is a window at every position. Windows start at "
         "0, stride, 2 * stride, ...; range(0, len(ids) - window, stride) lists the starts.",
@@ -126,13 +130,17 @@ def _window_variants(ids, window, stride):
     def stack(rows, width):
         return _array([ids[s:s + width] for s in rows]).reshape(len(rows), width)
 
+    def shifted(rows, shift):
+        return _array([ids[s + shift:s + shift + window] for s in rows]).reshape(len(rows),
+                                                                                  window)
+
     xs = [(_WINDOWS["target_inside"], stack(starts, window + 1)),
           (_WINDOWS["no_stride"], stack(every, window)),
           (_WINDOWS["one_short"], stack(starts[:-1], window))]
-    ys = [(_WINDOWS["last_of_window"], _array([ids[s + window - 1] for s in starts])),
-          (_WINDOWS["first_of_window"], _array([ids[s] for s in starts])),
-          (_WINDOWS["no_stride"], _array([ids[s + window] for s in every])),
-          (_WINDOWS["one_short"], _array([ids[s + window] for s in starts[:-1]]))]
+    ys = [(_WINDOWS["next_only"], _array([ids[s + window] for s in starts])),
+          (_WINDOWS["not_shifted"], stack(starts, window)),
+          (_WINDOWS["no_stride"], shifted(every, 1)),
+          (_WINDOWS["one_short"], shifted(starts[:-1], 1))]
     return xs, ys
 
 
@@ -176,7 +184,7 @@ def _check_windows_probe(fn, args, expected, variants, context):
                          "make_windows")
     x, y = expected
     gx, gy = to_array(got_x, "x"), to_array(got_y, "y")
-    if gx.shape == y.shape and gy.shape == x.shape and x.shape != y.shape \
+    if gx.shape == y.shape and gy.shape == x.shape and not matches(x, y) \
             and matches(gx, y) and matches(gy, x):
         raise AssertionError("make_windows returned (y, x): return the windows first and the "
                              "targets second, `return x, y`.")
@@ -202,8 +210,8 @@ def check_make_windows(fn, *, hidden=False):
         passed(f"make_windows matches the reference on {len(probes)} random cases (one window, "
                "window 1, stride equal to and larger than the window).")
     else:
-        passed("make_windows: x[i] = ids[s:s+window] and y[i] = ids[s+window] for s = 0, stride, "
-               f"2*stride, ... ({len(probes)} small cases).")
+        passed("make_windows: x[i] = ids[s:s+window] and y[i] = ids[s+1:s+window+1] (the window "
+               f"shifted by one) for s = 0, stride, 2*stride, ... ({len(probes)} small cases).")
 
 
 # ================================================================ exercise 2: perplexity
@@ -366,27 +374,32 @@ def _check_built_model(model, case):
     out = call_student(lambda: keras.ops.convert_to_numpy(model(x, training=False)),
                        name=f"the model of {where}, called on a batch of shape (2, {window}),")
     out = to_array(out, "the model's output")
-    expected_shape = (2, vocab)
+    expected_shape = (2, window, vocab)
     if out.shape != expected_shape:
-        if out.shape == (2, window, vocab):
-            hint = ("The recurrent layer returns the state of every step "
-                    "(return_sequences=True); the model predicts one next character per "
-                    "window, from the last state only: leave return_sequences at False.")
-        elif out.shape == (2, units):
+        if out.shape == (2, vocab):
+            hint = ("The recurrent layer returns only its last state (return_sequences=False, "
+                    "the default), so the model predicts once per window. Here the model "
+                    "predicts after EVERY character of the window: give the recurrent layer "
+                    "return_sequences=True.")
+        elif out.shape in ((2, window, units), (2, units)):
             hint = ("That is the recurrent layer's state: add the output layer "
-                    "keras.layers.Dense(vocab_size, activation='softmax').")
-        elif len(out.shape) == 2:
+                    "keras.layers.Dense(vocab_size, activation='softmax')"
+                    + (" and give the recurrent layer return_sequences=True." if len(out.shape) == 2
+                       else "."))
+        elif len(out.shape) == 3 and out.shape[:2] == (2, window):
             hint = "The last Dense layer needs one unit per character: Dense(vocab_size, ...)."
         else:
             hint = f"The layers are: {_describe_model(model)}."
         raise AssertionError(f"{where}: the model's output for a batch of shape (2, {window}) "
-                             f"should have shape {_shape(expected_shape)} (batch, vocab_size), "
-                             f"but it has shape {_shape(out.shape)}. {hint} {_reread('model')}")
+                             f"should have shape {_shape(expected_shape)} (batch, window, "
+                             f"vocab_size): after every character, a probability for every "
+                             f"character of the vocabulary to come next. It has shape "
+                             f"{_shape(out.shape)}. {hint} {_reread('model')}")
     if not _isfinite(out).all() or (out < -1e-6).any() or \
-            (_abs(out.sum(axis=1) - 1.0) > 1e-4).any():
+            (_abs(out.sum(axis=-1) - 1.0) > 1e-4).any():
         raise AssertionError(
             f"{where}: the model's outputs are not probabilities (each row should be >= 0 and "
-            f"sum to 1; the first row sums to {out[0].sum():.4g}). Give the last layer "
+            f"sum to 1; the first row sums to {out[0, 0].sum():.4g}). Give the last layer "
             f"activation='softmax'. {_reread('model')}")
 
     embeddings = [layer for layer in model.layers if isinstance(layer, keras.layers.Embedding)]
@@ -433,26 +446,35 @@ def check_build_char_model(fn, *, hidden=False):
         passed(f"build_char_model builds the right layers on {len(cases)} more cases "
                "(window 1, one unit, vocab_size < units, GRU and LSTM).")
     else:
-        passed("build_char_model: Embedding -> GRU or LSTM (as asked) -> Dense softmax, output "
-               "(batch, vocab_size) probabilities, parameter count as expected.")
+        passed("build_char_model: Embedding -> GRU or LSTM (as asked, return_sequences=True) -> "
+               "Dense softmax, output (batch, window, vocab_size) probabilities, parameter count "
+               "as expected.")
 
 
 # ================================================================ the trained model
 
 # The bar: 40 % of the unigram baseline's perplexity (the bigram model, which reads one
 # character of context, gets about 52 %: the model must use more than the last character),
-# with a tolerance of 5 % of the bar.
+# with a tolerance of 5 % of the bar. Every position of every window is a target, as in
+# training: the visible test reads the validation text in consecutive windows, the hidden
+# test in windows that start half a window later and overlap.
 TARGET_FRACTION = 0.4
 TOLERANCE = 0.05
-_EVALUATION = {False: dict(stride=7, offset=0), True: dict(stride=2, offset=1)}
+
+
+def _evaluation_setting(window, hidden):
+    if hidden:
+        return dict(stride=max(1, window // 2), offset=max(1, window // 2) + 3)
+    return dict(stride=window, offset=0)
 
 
 @functools.lru_cache(maxsize=4)
 def _evaluation_data(window, hidden):
-    """Validation windows ``(x, y)`` and the unigram baseline's perplexity on their targets."""
+    """Validation windows ``x`` (n, window), their shifted targets ``y`` (n, window), and the
+    unigram baseline's perplexity on the same targets."""
     train_text, validation_text = text.load_corpus()
     train_ids, validation_ids = text.encode(train_text), text.encode(validation_text)
-    setting = _EVALUATION[hidden]
+    setting = _evaluation_setting(window, hidden)
     x, y = reference.make_windows(validation_ids[setting["offset"]:], window, setting["stride"])
     unigram = reference.unigram_probabilities(train_ids, text.VOCAB_SIZE)
     baseline = float(_exp(-_log(unigram[y]).mean()))
@@ -489,32 +511,41 @@ def _predict(model, x):
 @_checker
 def check_trained_char_model(model, *, hidden=False):
     """Check the validation perplexity of a trained model (input (batch, window) ids,
-    output (batch, vocab) probabilities) against 40 % of the unigram baseline's."""
+    output (batch, window, vocab) probabilities, every position a target) against 40 % of
+    the unigram baseline's."""
+    if model is None:
+        raise AssertionError(
+            "there is no model of yours to grade: your build_char_model (Exercise 3) did not "
+            "build a model with output (batch, window, vocab_size), so the lesson trained the "
+            f"course's model instead. Finish Exercise 3 and run the training cell again. "
+            f"{_reread('training')}")
     if not hasattr(model, "predict"):
         raise AssertionError(f"expected the trained Keras model, got {type(model).__name__}.")
     window = _model_window(model)
     x, y, baseline = _evaluation_data(window, bool(hidden))
     probs = _predict(model, x)
     vocab = text.VOCAB_SIZE
-    if probs.shape != (len(x), vocab):
-        hint = ("The recurrent layer returns every step (return_sequences=True); the model "
-                "must return one distribution per window, from the last state. "
-                if probs.shape == (len(x), window, vocab) else "")
-        raise AssertionError(f"the model's output for {len(x)} windows should have shape "
-                             f"({len(x)}, {vocab}) (one probability per character of the "
-                             f"vocabulary), but it has shape {_shape(probs.shape)}. {hint}"
+    if probs.shape != (len(x), window, vocab):
+        hint = ("The recurrent layer returns only its last state: give it "
+                "return_sequences=True, so that the model predicts after every character. "
+                if probs.shape == (len(x), vocab) else "")
+        raise AssertionError(f"the model's output for {len(x)} windows of {window} characters "
+                             f"should have shape ({len(x)}, {window}, {vocab}) (after every "
+                             f"character, one probability per character of the vocabulary), "
+                             f"but it has shape {_shape(probs.shape)}. {hint}"
                              f"{_reread('model')}")
     if not _isfinite(probs).all() or (probs < 0).any() or \
-            (_abs(probs.sum(axis=1) - 1.0) > 1e-3).any():
+            (_abs(probs.sum(axis=-1) - 1.0) > 1e-3).any():
         raise AssertionError("the model's outputs are not probabilities (rows should be >= 0 "
                              "and sum to 1): give the last layer activation='softmax'. "
                              f"{_reread('model')}")
+    probs, y = probs.reshape(-1, vocab), y.reshape(-1)      # every position is a target
     with _errstate(all="ignore"):
         value = float(_exp(-_log(probs[_arange(len(y)), y]).mean()))
     target = TARGET_FRACTION * baseline
     accepted = target * (1 + TOLERANCE)
-    where = (f"on {len(y)} validation windows of {window} characters "
-             f"(the unigram baseline scores {baseline:.2f} on the same characters)")
+    where = (f"on {len(y)} characters of validation text ({len(x)} windows of {window}; the "
+             f"unigram baseline scores {baseline:.2f} on the same characters)")
     if not value <= accepted:
         hints = []
         spread = probs.std(axis=0).max()
@@ -528,14 +559,17 @@ def check_trained_char_model(model, *, hidden=False):
                          "the next one. Check that the recurrent layer sees the embedded "
                          "characters.")
         else:
-            hints.append("It beats the baseline, but not by enough: train for more epochs "
-                         "(TRAIN_LONGER = True at the top) or with more units.")
+            hints.append("It beats the baseline, but not by enough: check that your model is "
+                         "the one of Exercise 3 (units, embedding size, return_sequences=True) "
+                         "and that the training cell ran to the end. (Grading always trains "
+                         "with the short setting, whatever TRAIN_LONGER says.)")
         raise AssertionError(f"validation perplexity {value:.2f} {where}: expected at most "
                              f"{target:.2f} ({TARGET_FRACTION:.0%} of the baseline) + "
                              f"{TOLERANCE:.0%} = {accepted:.2f}. " + " ".join(hints)
                              + f" {_reread('training')}")
-    passed(f"validation perplexity {value:.2f} on {len(y)} windows: below the bar {target:.2f} "
-           f"({TARGET_FRACTION:.0%} of the unigram baseline's {baseline:.2f}).")
+    passed(f"validation perplexity {value:.2f} on {len(y)} characters ({len(x)} windows): below "
+           f"the bar {target:.2f} ({TARGET_FRACTION:.0%} of the unigram baseline's "
+           f"{baseline:.2f}).")
 
 
 # ================================================================ exercise 4: sampling

@@ -4,18 +4,20 @@ Each scenario replaces the source of the named solution cells (by grade_id) in
 an otherwise correct submission; the generic round-trip test autogrades it with
 nbgrader and checks the score class. The mistakes of this lesson are outside
 COURSE.md section 4, so the checkers explain them in sentences and no id is
-expected. The training data always comes from the course's make_windows, so a
-wrong make_windows costs only its own points; a model that returns every step
-cannot be trained, so it also loses the points of the trained-model test.
+expected. The training data comes from the student's make_windows only when it
+equals the course's, so a wrong make_windows costs only its own points; a model
+that returns only its last state is not trained (the lesson trains the course's
+model instead, which is not graded), so it also loses the points of the
+trained-model test.
 """
 
 SCENARIOS = {
-    "target_is_last_character_of_window": {
+    "targets_not_shifted": {
         "cells": {"make_windows": '''
 def make_windows(ids, window, stride=1):
     starts = range(0, len(ids) - window, stride)
     x = np.array([ids[s:s + window] for s in starts])
-    y = np.array([ids[s + window - 1] for s in starts])   # the last character of the window
+    y = np.array([ids[s:s + window] for s in starts])   # the window itself, not shifted
     return x, y
 '''},
         "expect_ids": [],
@@ -38,15 +40,16 @@ def sample_with_temperature(probs, temperature, rng):
         "expect_ids": [],
         "expect": "partial",
     },
-    "model_returns_every_step": {
-        # Fails the model check and cannot be trained (the output has a time axis).
+    "model_returns_last_state_only": {
+        # Fails the model check; the lesson trains the course's model instead, which is not
+        # graded, so the trained-model tests fail too.
         "cells": {"build_char_model": '''
 def build_char_model(vocab_size, window, cell="gru", units=64, embedding_dim=16):
     layer = keras.layers.GRU if cell == "gru" else keras.layers.LSTM
     return keras.Sequential([
         keras.Input(shape=(window,), dtype="int32"),
         keras.layers.Embedding(vocab_size, embedding_dim),
-        layer(units, return_sequences=True),
+        layer(units),                                   # the last state only: many-to-one
         keras.layers.Dense(vocab_size, activation="softmax"),
     ])
 '''},
@@ -63,7 +66,7 @@ def make_windows(ids, window, stride=1):
     s = 0
     while s + window < len(ids):
         x.append(ids[s:s + window])
-        y.append(ids[s + window])
+        y.append(ids[s + 1:s + window + 1])
         s += stride
     return np.array(x), np.array(y)
 ''',
@@ -77,9 +80,9 @@ def build_char_model(vocab_size, window, cell="gru", units=64, embedding_dim=16)
     inputs = keras.Input(shape=(window,), dtype="int32")
     h = keras.layers.Embedding(vocab_size, embedding_dim)(inputs)
     if cell == "gru":
-        h = keras.layers.GRU(units, reset_after=False)(h)
+        h = keras.layers.GRU(units, reset_after=False, return_sequences=True)(h)
     else:
-        h = keras.layers.LSTM(units)(h)
+        h = keras.layers.LSTM(units, return_sequences=True)(h)
     return keras.Model(inputs, keras.layers.Dense(vocab_size, activation="softmax")(h))
 ''',
             "sample_with_temperature": '''
