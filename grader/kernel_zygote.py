@@ -24,11 +24,14 @@ as pid 2 of the container's pid namespace) the zygote also
   directory, /dev/shm, the POSIX message queues, the System V IPC objects and
   the socket directory, so the next student's kernel starts from nothing the
   previous one left;
-* spawns with ``{"op": "spawn", ..., "files": {...}, "connection": "...",
-  "rlimits": {...}}``: the child writes the student's notebook into its working
-  directory and the connection file into /tmp, sets its rlimits, and sends a
-  pidfd of itself to the grader over the ``FD`` socket (the pid the zygote sees
-  means nothing outside the pid namespace).
+* spawns with ``{"op": "spawn", ..., "stage": DIR, "rlimits": {...}}``: the
+  child (never the zygote: every later kernel inherits the zygote's memory)
+  moves the connection file and the student's notebook from the stage the
+  grader wrote into the socket directory to /tmp and its working directory,
+  sets its rlimits, and sends a pidfd of itself to the grader over the ``FD``
+  socket (the pid the zygote sees means nothing outside the pid namespace).
+  Before a spawn the zygote only makes sure no other process is left; the
+  grader asks for the full reset before it stages the files.
 
 Only modules that are safe to import before a fork are preloaded: no threads of
 their own beyond OpenBLAS's fork-aware pool, no IPython/kernel hooks registered
@@ -36,7 +39,6 @@ at import (``grader.kernels.PRELOADABLE``).
 """
 from __future__ import annotations
 
-import base64
 import contextlib
 import importlib
 import json
@@ -88,6 +90,20 @@ def _write_private(path: str, data: bytes, mode: int = 0o600) -> None:
         handle.write(data)
 
 
+def _copy_tree(source: str, dest: str) -> None:
+    """Copy regular files (never symlinks) from ``source`` into ``dest``."""
+    for parent, dirs, names in os.walk(source):
+        rel = os.path.relpath(parent, source)
+        target = dest if rel == "." else os.path.join(dest, rel)
+        os.makedirs(target, exist_ok=True)
+        for name in names:
+            path = os.path.join(parent, name)
+            if os.path.islink(path) or not os.path.isfile(path):
+                continue
+            with open(path, "rb") as handle:
+                _write_private(os.path.join(target, name), handle.read(), 0o644)
+
+
 def _become_kernel(request: dict, channel_fds: tuple[int, ...], pidfd_sock: socket.socket | None) -> None:
     """Run in the forked child: turn into ``python -m ipykernel_launcher ARGS``."""
     code = 1
@@ -103,18 +119,15 @@ def _become_kernel(request: dict, channel_fds: tuple[int, ...], pidfd_sock: sock
             with contextlib.suppress(OSError):  # the OOM killer takes a kernel before the zygote
                 with open("/proc/self/oom_score_adj", "w") as adj:
                     adj.write("500")
-            for name, data in request.get("files", {}).items():
-                parts = [part for part in name.split("/") if part not in ("", ".")]
-                if not parts or ".." in parts:
-                    continue
-                path = os.path.join(request["cwd"], *parts)
-                os.makedirs(os.path.dirname(path), exist_ok=True)
-                _write_private(path, base64.b64decode(data), 0o644)
-            if "connection" in request:
+            stage = request.get("stage")
+            if stage:  # the grader's files for this kernel: its connection file, its notebook
                 connection = "/tmp/.kernel-connection.json"
-                _write_private(connection, request["connection"].encode())
+                with open(os.path.join(stage, "connection.json"), "rb") as handle:
+                    _write_private(connection, handle.read())
                 if "-f" in argv:
                     argv[argv.index("-f") + 1] = connection
+                _copy_tree(os.path.join(stage, "files"), request["cwd"])
+                shutil.rmtree(stage, ignore_errors=True)
             _set_rlimits(request.get("rlimits", {}))
             pidfd = os.pidfd_open(os.getpid())
             socket.send_fds(pidfd_sock, [b"k"], [pidfd])
@@ -270,11 +283,9 @@ def serve(preload: list[str], sandbox: dict | None = None) -> None:
                     raise ValueError("reset needs a sandbox")
                 writer.write(json.dumps(reset(sandbox["workdir"], sandbox.get("ipc_dir"))) + "\n")
                 continue
-            if sandbox is not None:  # never two students in one sandbox
-                done = reset(sandbox["workdir"], sandbox.get("ipc_dir"))
-                if "error" in done:
-                    writer.write(json.dumps(done) + "\n")
-                    continue
+            if sandbox is not None and kill_others():  # never two students in one sandbox
+                writer.write(json.dumps({"error": "processes survived SIGKILL"}) + "\n")
+                continue
             pid = os.fork()
         except Exception as exc:  # noqa: BLE001 - reported to the client
             writer.write(json.dumps({"error": f"{type(exc).__name__}: {exc}"}) + "\n")

@@ -23,7 +23,6 @@ student.  A zygote that dies or hangs is replaced by a fresh container.
 from __future__ import annotations
 
 import ast
-import base64
 import contextlib
 import copy
 import json
@@ -143,8 +142,8 @@ class Zygote:
     def spawn(self, argv: list[str], env: dict[str, str], cwd: str, **extra) -> int:
         """Fork a kernel running ``ipykernel_launcher *argv``; return its pid.
 
-        Sandboxed, ``extra`` carries the ``files``, ``connection`` and ``rlimits``
-        of the kernel and the pid is a pidfd of it (``spawn_sandboxed``).
+        Sandboxed, ``extra`` carries the ``stage`` (connection file, notebook)
+        and ``rlimits`` of the kernel (see ``spawn_sandboxed``).
         """
         if not self.alive:
             raise ZygoteError("the kernel zygote is not running")
@@ -421,18 +420,21 @@ class GradingProvisioner(LocalProvisioner):
 
         if argv is None or "-f" not in argv:
             raise RuntimeError(f"sandboxed grading runs this interpreter's ipykernel, not {cmd}")
-        connection = Path(argv[argv.index("-f") + 1]).read_text()
-        files = {name: base64.b64encode(data).decode()
-                 for name, data in _lesson_files(kwargs.get("cwd")).items()}
+        files = {"connection.json": Path(argv[argv.index("-f") + 1]).read_bytes()}
+        for name, data in _lesson_files(kwargs.get("cwd")).items():
+            files[f"files/{name}"] = data
         if _notebook_file is not None:
-            files[_notebook_file[0]] = base64.b64encode(_notebook_file[1]).decode()
-        request = {"files": files, "connection": connection,
-                   "rlimits": zygote.sandbox.rlimits()}
+            files[f"files/{_notebook_file[0]}"] = _notebook_file[1]
         env = zygote.sandbox.environment(_sandbox_env(kwargs.get("env") or os.environ))
         for attempt in (0, 1):
             if not zygote.alive or attempt:
                 zygote.restart()  # a previous kernel killed or stopped it: a fresh container
             try:
+                zygote.reset()  # nothing of the previous student is left running or on disk
+                if not zygote.alive:
+                    raise ZygoteError("the sandbox could not be reset")
+                request = {"stage": str(zygote.sandbox.stage(files)),
+                           "rlimits": zygote.sandbox.rlimits()}
                 self._counters = zygote.sandbox.limit_counters()
                 pidfd = zygote.spawn_sandboxed(argv, env, WORKDIR, **request)
                 break

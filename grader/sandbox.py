@@ -278,7 +278,7 @@ class Sandbox:
 
     # -- the command line
 
-    def command(self, argv: list[str], env: dict[str, str], *, extra_fds: tuple[int, ...] = ()) -> list[str]:
+    def command(self, argv: list[str], env: dict[str, str]) -> list[str]:
         cmd = [self.bwrap,
                "--unshare-user", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID),
                "--disable-userns",
@@ -353,9 +353,31 @@ class Sandbox:
 
         for entry in os.scandir(self.ipc_dir):  # a previous container's sockets
             _remove(entry.path)
-        pass_fds = tuple(kwargs.pop("pass_fds", ()))
-        return subprocess.Popen(self.command(argv, env, extra_fds=pass_fds), pass_fds=pass_fds,
+        # bwrap itself (pid 1 in the container, whose /proc/1/environ a kernel can
+        # read) gets the sandbox's environment too, never the grader's.
+        return subprocess.Popen(self.command(argv, env), env=dict(env),
                                 preexec_fn=join_cgroup if procs else None, **kwargs)
+
+    def stage(self, files: dict[str, bytes]) -> Path:
+        """Put ``files`` where the next kernel picks them up (``grader.kernel_zygote``).
+
+        Call it only when no process of the container is alive (right after the
+        zygote's reset): the kernel moves them into its own places and deletes
+        the stage, so the zygote, whose memory every later kernel inherits, never
+        holds a student's files.
+        """
+        stage = self.ipc_dir / f"stage-{os.urandom(8).hex()}"
+        stage.mkdir(mode=0o700)
+        for name, data in files.items():
+            parts = [part for part in Path(name).parts if part not in ("", ".", "..", "/")]
+            if not parts:
+                continue
+            target = stage.joinpath(*parts)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+        return stage
 
     def limit_counters(self) -> dict[str, int]:
         return self.cgroup.counters() if self.cgroup is not None else {}

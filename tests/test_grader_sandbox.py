@@ -153,6 +153,7 @@ print(json.dumps({{
     "uid": os.getuid(), "cwd": os.getcwd(), "files": listing('.'), "home": os.environ.get("HOME"),
     "hidden_in_notebook": "BEGIN " + "HIDDEN" in nb or "toy " + "secret" in nb, "answer_in_notebook": "x * x" in nb,
     "secret_env": os.environ.get("GRADER_SECRET_TOKEN"),
+    "init_environ": "do-not-" + "leak" in open('/proc/1/environ', 'rb').read().decode(errors='replace'),
     "solutions": attempt({str(course / 'solutions/00_toy/00_toy.ipynb')!r}),
     "gradebook": attempt({str(course / 'gradebook.db')!r}),
     "other": attempt({str(course / 'submitted/other/00_toy/00_toy.ipynb')!r}),
@@ -181,7 +182,7 @@ print(json.dumps({{
     # The project's packages and the environment are there; nothing else of the repository.
     assert seen["repo_root"] == sorted([".venv", "course_utils", "grader"])
     assert seen["course_utils"] == "course_utils"
-    assert seen["secret_env"] is None
+    assert seen["secret_env"] is None and seen["init_environ"] is False  # nor bwrap's (pid 1)
     assert seen["processes"][:2] == [1, 2]  # bwrap's init, the zygote, then this kernel
 
 
@@ -253,6 +254,23 @@ def test_tmp_home_and_folder_are_wiped_between_students(fresh, folder):
             f"os.path.exists('/dev/shm/{TOKEN}'), 'EVIL' in globals())")
     second = _run(_notebook(look), folder)
     assert _stdout(second.cells[0]).split() == ["False", "False", "False", "False"]
+
+
+@KERNELS
+def test_the_zygote_never_holds_a_students_files(fresh, folder, monkeypatch):
+    """Every later kernel is a copy of the zygote's memory: a notebook must reach its
+    kernel through a stage in the socket directory, never through the zygote."""
+    sent = []
+    original = Zygote._send
+    monkeypatch.setattr(Zygote, "_send", lambda self, request: (sent.append(json.dumps(request)),
+                                                               original(self, request))[1])
+    marker = f"answer-of-student-a-{TOKEN}"
+    padding = "# " + "x" * 20000  # in any encoding, a request carrying the notebook is big
+    nb = _run(_notebook(f"ANSWER = {marker!r}\n{padding}",
+                        "print(ANSWER in open('00_toy.ipynb').read())"), folder)
+    assert _stdout(nb.cells[1]).strip() == "True"  # it reached the kernel's folder
+    assert sent and not any(marker in request or len(request) > 8000 for request in sent)
+    assert not list(fresh.sandbox.ipc_dir.glob("stage-*"))  # the kernel took it away
 
 
 @KERNELS
