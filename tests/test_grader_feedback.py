@@ -1,4 +1,5 @@
 """grader feedback: one HTML page per student, and never a line of hidden test."""
+import nbformat
 import pytest
 
 import grader.feedback
@@ -51,10 +52,19 @@ def test_feedback_never_contains_hidden_test_text(course, pages):
         assert "toy secret" not in text and "hidden=True" not in text
 
 
-def test_a_submission_that_prints_the_hidden_tests_gets_them_redacted(pages):
+def test_a_submission_that_prints_the_hidden_tests_never_sees_them(course, pages):
+    """cube() prints the call stack and IPython's input history when it is called. Hidden
+    test cells are judged in the grader's process, so the kernel never holds their source:
+    nothing of them reaches the autograded notebook, let alone the feedback page."""
     text = html_text(pages["leaks-hidden-test"])
-    assert "[hidden test]" in text
     assert "Score: 2.0 / 2.0" in text  # still full marks: printing is not cheating the tests
+    graded = nbformat.read(str(course.autograded_notebook("leaks-hidden-test", TOY)), as_version=4)
+    printed = "".join(o.get("text", "") + o.get("evalue", "")
+                      for cell in graded.cells for o in cell.get("outputs", []))
+    for secret in hidden_secrets(course, TOY):  # run in the kernel, the test cell would be in `In`
+        assert secret not in printed
+    for secret in hidden_secrets(course, TOY):
+        assert secret not in text
 
 
 def test_failing_hidden_test_shows_only_the_checker_message(pages):
