@@ -157,6 +157,42 @@ def _files(folder: Path) -> set[str]:
     return {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()} if folder.is_dir() else set()
 
 
+def unjudgeable_test_cells(course: Course, assignment: str) -> list[str]:
+    """Test cells of a solution that the judge could not run outside the kernel.
+
+    A graded test cell must consist of checker calls on names or constants
+    (``check_x(answer, hidden=True)``), each checker imported in a locked setup
+    cell; anything else would be scored from what the student's kernel says
+    (see ``grader.judge``).
+    """
+    from .judge import checker_imports, load_checker, parse_test_cell
+    from .outcomes import is_test_cell
+
+    nb = nbformat.read(str(course.source_notebook(assignment)), as_version=4)
+    imports = checker_imports(nb)
+    problems = []
+    for cell in nb.cells:
+        if not is_test_cell(cell):
+            continue
+        grade_id = cell.metadata.nbgrader.get("grade_id")
+        calls = parse_test_cell(cell.source)
+        if calls is None:
+            problems.append(f"{assignment}: test cell {grade_id} is not only checker calls "
+                            "(check_x(name, hidden=True)); the judge cannot run it")
+            continue
+        for call in calls:
+            if call.checker not in imports:
+                problems.append(f"{assignment}: test cell {grade_id} calls {call.checker}, which "
+                                "no locked setup cell imports")
+                continue
+            try:
+                load_checker(imports[call.checker], [str(course.source / assignment)])
+            except Exception as exc:  # noqa: BLE001 - reported to the maintainer
+                problems.append(f"{assignment}: test cell {grade_id}: {call.checker} cannot be "
+                                f"loaded ({type(exc).__name__}: {exc})")
+    return problems
+
+
 def check(course: Course, assignments: list[str] | None = None) -> SyncReport:
     """Compare ``lessons/`` with a fresh build; never writes into the course."""
     every = course.assignments()
@@ -176,6 +212,8 @@ def check(course: Course, assignments: list[str] | None = None) -> SyncReport:
                 if not filecmp.cmp(have_dir / name, want_dir / name, shallow=False):
                     report.problems.append(f"lessons/{assignment}/{name} is stale")
                     diffs.append(_file_diff(have_dir / name, want_dir / name, f"lessons/{assignment}/{name}"))
+    for assignment in report.checked:
+        report.problems += unjudgeable_test_cells(course, assignment)
     if not assignments and course.release.is_dir():
         for folder in sorted(course.release.glob("*")):
             if folder.is_dir() and folder.name not in every:

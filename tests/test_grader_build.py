@@ -91,3 +91,20 @@ def test_full_build_removes_lessons_whose_solution_is_gone(course):
     build(course)
     assert not orphan.exists()
     assert hand_made.exists()
+
+
+@pytest.mark.parametrize("source, problem", [
+    ("assert square(2.0) == 4.0", "is not only checker calls"),
+    ("check_quartic(square)", "calls check_quartic, which no locked setup cell imports"),
+])
+def test_check_fails_on_a_test_cell_the_judge_cannot_run(course, source, problem):
+    """Scores come from the judge, outside the kernel: every test cell must be something it runs."""
+    path = course.source_notebook(TOY)
+    nb = nbformat.read(str(path), as_version=4)
+    cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "test_square")
+    cell.source = source
+    nbformat.write(nb, str(path))
+    build(course)
+    report = check(course)
+    assert not report.in_sync
+    assert any(problem in p and "test_square" in p for p in report.problems), report.problems
