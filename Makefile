@@ -21,11 +21,13 @@ lab: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/jupyter lab --ServerApp.root_dir=lessons $(ROOT_FLAG) $(LAB_ARGS)
 
 # 1. lessons/ must be in sync with solutions/; 2. unit tests and grading round
-# trips; 3. nbval re-runs every solution notebook and compares its outputs.
+# trips (--dist loadgroup: each lesson's round trip, marked with an xdist_group,
+# grades on one worker while the other grades another); 3. nbval re-runs every
+# solution notebook and compares its outputs.
 # The absolute PATH matters: nbval starts kernels from the notebook's folder.
 test: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m grader check
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest tests -n 2 --dist loadfile $(PYTEST_ARGS)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest tests -n 2 --dist loadgroup $(PYTEST_ARGS)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest --nbval solutions -n 2 --dist loadfile $(PYTEST_ARGS)
 
 lessons: $(STAMP)
