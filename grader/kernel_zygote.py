@@ -116,6 +116,11 @@ def _become_kernel(request: dict, channel_fds: tuple[int, ...], pidfd_sock: sock
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         argv = list(request["argv"])
         if pidfd_sock is not None:  # sandboxed
+            # First the pidfd, so that the grader goes on while this kernel sets up.
+            pidfd = os.pidfd_open(os.getpid())
+            socket.send_fds(pidfd_sock, [b"k"], [pidfd])
+            os.close(pidfd)
+            pidfd_sock.close()
             with contextlib.suppress(OSError):  # the OOM killer takes a kernel before the zygote
                 with open("/proc/self/oom_score_adj", "w") as adj:
                     adj.write("500")
@@ -129,10 +134,6 @@ def _become_kernel(request: dict, channel_fds: tuple[int, ...], pidfd_sock: sock
                 _copy_tree(os.path.join(stage, "files"), request["cwd"])
                 shutil.rmtree(stage, ignore_errors=True)
             _set_rlimits(request.get("rlimits", {}))
-            pidfd = os.pidfd_open(os.getpid())
-            socket.send_fds(pidfd_sock, [b"k"], [pidfd])
-            os.close(pidfd)
-            pidfd_sock.close()
         os.chdir(request["cwd"])
         env = dict(request["env"])
         # ipykernel exits when its parent changes; the parent is this zygote.

@@ -414,6 +414,10 @@ def _processes_of_this_user() -> int:
 
 def probe(bwrap: str | None = None, limits: Limits | None = None) -> str | None:
     """None if a sandbox starts here (a trivial Python run in it), else why not."""
+    try:  # the grader follows sandboxed kernels through pidfds
+        os.close(os.pidfd_open(os.getpid()))
+    except (AttributeError, OSError):
+        return "sandboxed kernels need Linux pidfds (Linux >= 5.3)"
     try:
         sandbox = Sandbox(limits or Limits(), bwrap)
     except SandboxUnavailable as exc:

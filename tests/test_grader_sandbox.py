@@ -328,6 +328,17 @@ def test_a_stopped_zygote_is_replaced(fresh, folder, monkeypatch):
     assert fresh.restarts == restarts + 1
 
 
+@KERNELS
+def test_interrupts_and_the_notebook_deadline_reach_a_sandboxed_kernel(fresh, folder):
+    nb = _run(_notebook("while True:\n    pass", "print('after')"), folder, timeout=3)
+    assert "CellTimeoutError" in _errors(nb.cells[0]) and _stdout(nb.cells[1]) == "after\n"
+    with kernels.notebook_deadline(4) as deadline:
+        with pytest.raises(Exception) as failure:
+            _run(_notebook("import time\ntime.sleep(600)", "print('never')"), folder, timeout=None)
+    assert deadline.expired and type(failure.value).__name__ == "DeadKernelError"
+    assert kernels.kill_running_kernels() == 0
+
+
 # ------------------------------------------------------------------ limits
 
 @KERNELS
