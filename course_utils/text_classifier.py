@@ -21,12 +21,13 @@ from .data import docstrings
 from .masking import pad_batch
 from .tokenizer import PAD, Vocabulary
 
-__all__ = ["MAXLEN", "NUM_CLASSES", "vocabulary", "encoded_split", "bag_of_words",
+__all__ = ["MAXLEN", "NUM_CLASSES", "BAR_MARGIN", "vocabulary", "encoded_split", "bag_of_words",
            "naive_bayes_fit", "naive_bayes_predict", "baseline_accuracy", "accuracy",
            "build_text_classifier", "text_classifier_param_count"]
 
 MAXLEN = 24                              # words a classifier reads; longer texts are cut
 NUM_CLASSES = len(docstrings.LABELS)
+BAR_MARGIN = 0.05     # a trained classifier is graded against baseline accuracy - BAR_MARGIN
 
 
 @functools.lru_cache(maxsize=1)

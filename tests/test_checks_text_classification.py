@@ -150,7 +150,7 @@ def test_expected_values_are_keras_outputs():
     import keras
     from course_utils.weights import keras_layer
 
-    probe = checks._MASKED_PROBES["visible"][2]
+    probe = checks._with_keras_expected(checks._MASKED_PROBES["visible"])[2]
     x, mask, h0, *weights = probe.args
     keras_out = keras.ops.convert_to_numpy(keras_layer("simple_rnn", *weights)(x, mask=mask, initial_state=[h0]))
     assert np.abs(keras_out - probe.expected[0]).max() < 1e-6
@@ -292,3 +292,24 @@ def test_trained_model_of_the_wrong_output_shape_is_explained(keras):
 
 def test_no_model_of_yours_is_explained():
     fails_with(check_trained_text_classifier, None, "no model of yours", "Exercise 3")
+
+
+def test_importing_the_checkers_runs_no_tensorflow_op():
+    """A grading kernel forked after the import must not inherit TensorFlow's thread pools."""
+    import subprocess
+    import sys
+    code = ("import course_utils, sys; import course_utils.checks.text_classification as m; "
+            "print(all(not p.expected for ps in m._MASKED_PROBES.values() for p in ps), "
+            "'tensorflow' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split()[0] == "True"
+
+
+def test_course_reference_equals_keras_on_every_probe():
+    from course_utils import masking
+    for mode in ("visible", "hidden"):
+        for probe in checks._with_keras_expected(checks._MASKED_PROBES[mode]):
+            x, mask, h0, *weights = probe.args
+            own = masking.masked_rnn_forward(x.astype(float), mask, h0.astype(float),
+                                             *(w.astype(float) for w in weights))
+            assert np.abs(own - probe.expected[0]).max() < 1e-5
