@@ -132,21 +132,23 @@ class Cgroup:
 
     @classmethod
     def create(cls, name: str, limits: Limits) -> "Cgroup | None":
-        dirs: dict[str, Path] = {}
+        made: list[Path] = []  # removed again if anything fails
         try:
             mine = _own_cgroups()
             if "memory" in mine or "pids" in mine:  # cgroup v1 controllers
+                group = cls({}, 1)
                 for controller in ("memory", "pids"):
                     if controller in mine:
                         d = Path("/sys/fs/cgroup", controller) / mine[controller].lstrip("/") / name
                         with contextlib.suppress(OSError):
                             d.mkdir()
-                            dirs[controller] = d
-                group = cls(dirs, 1)
-            elif "" in mine:  # cgroup v2
+                            made.append(d)
+                            group.dirs[controller] = d
+            elif "" in mine:  # cgroup v2: only where memory and pids are (or can be) delegated
                 parent = Path("/sys/fs/cgroup") / mine[""].lstrip("/")
                 d = parent / name
                 d.mkdir()
+                made.append(d)
                 group = cls({}, 2)
                 for controller in ("memory", "pids"):
                     if not (d / f"{controller}.max").exists():
@@ -154,18 +156,17 @@ class Cgroup:
                             (parent / "cgroup.subtree_control").write_text(f"+{controller}")
                     if (d / f"{controller}.max").exists():
                         group.dirs[controller] = d
-                if not group.dirs:
-                    d.rmdir()
-                    return None
             else:
                 return None
+            if not group.dirs:
+                raise OSError("no memory or pids controller here")
             group._apply(limits)
-        except OSError:
-            for d in dirs.values():
+        except OSError:  # not ours to change here: no cgroup, the rlimits stand in
+            for d in made:
                 with contextlib.suppress(OSError):
                     d.rmdir()
             return None
-        return group if group.dirs else None
+        return group
 
     def _apply(self, limits: Limits) -> None:
         memory, pids = self.dirs.get("memory"), self.dirs.get("pids")
