@@ -42,6 +42,7 @@ from pathlib import Path
 import nbformat
 
 from . import judge, kernels
+from . import sandbox as _sandbox
 from .config import (CELL_TIMEOUT, NOTEBOOK_TIMEOUT_CELLS, Course, apply_kernel_environment,
                      course_directory, ensure_tools_on_path, nbgrader_config, quiet_nbgrader_logs)
 from .integrity import deduplicate_cells, find_submission, static_flags
@@ -71,7 +72,8 @@ class AutogradeResult:
 # ------------------------------------------------------------- worker side
 
 
-def _init_worker(threads: int, preload_notebook: str | None, root: str) -> None:
+def _init_worker(threads: int, preload_notebook: str | None, root: str,
+                 sandbox_settings: dict | None = None) -> None:
     """Runs once in each worker process."""
     ensure_tools_on_path()
     apply_kernel_environment(threads)
@@ -80,12 +82,13 @@ def _init_worker(threads: int, preload_notebook: str | None, root: str) -> None:
     # to fix and must not reach the instructor's terminal.
     warnings.simplefilter("ignore")
     use_inprocess_alembic_head()
-    if preload_notebook:
-        zygote = kernels.zygote_for(preload_notebook, cwd=root)
-        if zygote is not None:
-            kernels.use_zygote(zygote)
-            # multiprocessing workers skip atexit; its finalizers do run.
-            multiprocessing.util.Finalize(None, zygote.close, exitpriority=10)
+    # Sandboxed (grader.sandbox), the zygote runs in the worker's bubblewrap
+    # container and every kernel, warm or cold, is forked in there.
+    zygote = kernels.worker_zygote(preload_notebook, root, sandbox_settings)
+    if zygote is not None:
+        kernels.use_zygote(zygote)
+        # multiprocessing workers skip atexit; its finalizers do run.
+        multiprocessing.util.Finalize(None, zygote.close, exitpriority=10)
 
 
 def locked_cell_changes(submitted, release) -> tuple[list[str], list[str]]:
@@ -106,7 +109,8 @@ def locked_cell_changes(submitted, release) -> tuple[list[str], list[str]]:
             continue
         mine = present.get(grade_id)
         if mine is None:
-            if meta.get("grade") or meta.get("solution"):
+            if meta.get("grade") or meta.get("solution") or (
+                    cell.cell_type == "code" and meta.get("locked")):
                 deleted.append(grade_id)
             continue
         if cell.cell_type == "code" and utils.is_locked(cell):
@@ -187,14 +191,23 @@ def _grade(job: dict, record: Record, extra: dict) -> None:
     config.CourseDirectory.submitted_directory = str(staged_root)
     # Checkers are loaded by the judge from the instructor's lesson folder, never the student's.
     config.JudgedExecute.checker_path = [str(course.source / assignment)]
+    config.JudgedExecute.trusted_notebook = job["release_notebook"]
+    config.JudgedExecute.judge_tests = job.get("judge", True)
     coursedir = course_directory(course, config, assignment_id=assignment, student_id=student)
     converter = Autograde(coursedir=coursedir, config=config)
     converter.force = True
     with kernels.notebook_deadline(job["notebook_timeout"]) as deadline:
         result = capture_log(converter)
+    if kernels.ran_unsandboxed():
+        record.add_flag("unsandboxed")
+    limit_hits = kernels.take_limit_hits()
+    if limit_hits:
+        record.add_flag("resource-limit", *limit_hits)
     report = judge.LAST_REPORT
     if report.truncated_cells:
         record.add_flag("output-truncated", *(f"cell {i}" for i in report.truncated_cells))
+    if report.unjudged_cells:  # not calls of a known checker: they ran in the kernel
+        record.details["unjudged"] = list(report.unjudged_cells)
     if report.reference_calls:
         record.add_flag("uses-reference", *(f"{name} called the course's {name}"
                                             for name in sorted(report.reference_calls)))
@@ -326,8 +339,13 @@ def _failure(job: dict, message: str) -> dict:
 def autograde(course: Course, assignment: str, *, jobs: int | None = None, force: bool = False,
               students: list[str] | None = None, cell_timeout: int = CELL_TIMEOUT,
               notebook_timeout: float | None = None, warm_kernels: bool = True,
-              progress: bool = True) -> AutogradeResult:
-    """Grade ``submitted/*/<assignment>/`` (or only ``students``); see the module docstring."""
+              progress: bool = True, trust_kernel: bool = False, sandbox: str = "auto",
+              memory: int | str | None = None) -> AutogradeResult:
+    """Grade ``submitted/*/<assignment>/`` (or only ``students``); see the module docstring.
+
+    ``trust_kernel=True`` runs test cells in the student's kernel as plain nbgrader does
+    (scores can then be gamed): only for benchmarks and trusted runs.
+    """
     from tqdm import tqdm
 
     if assignment not in course.assignments():
@@ -367,7 +385,7 @@ def autograde(course: Course, assignment: str, *, jobs: int | None = None, force
                 "root": str(course.root), "assignment": assignment, "student": student,
                 "template_db": str(template_db), "release_notebook": str(release_notebook),
                 "workdir": str(tmp / "work"), "cell_timeout": cell_timeout,
-                "notebook_timeout": notebook_timeout,
+                "notebook_timeout": notebook_timeout, "judge": not trust_kernel,
             })
 
         bar = tqdm(total=len(todo), desc=f"autograde {assignment}", unit="nb",
@@ -391,7 +409,10 @@ def autograde(course: Course, assignment: str, *, jobs: int | None = None, force
         threads = max(1, (os.cpu_count() or 1) // max(1, min(jobs, len(todo) or 1)))
         preload = str(release_notebook) if warm_kernels else None
         try:
-            initargs = (threads, preload, str(course.root))
+            # --sandbox auto|bwrap|none, --memory: see grader.sandbox.
+            sandbox_settings = _sandbox.grading_settings(
+                sandbox, memory, cpu_seconds=2 * notebook_timeout) if todo else None
+            initargs = (threads, preload, str(course.root), sandbox_settings)
             if len(todo) == 1 or jobs == 1:
                 _run_inline(todo, initargs, on_result)
             elif todo:

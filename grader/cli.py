@@ -39,7 +39,7 @@ def _cmd_check(args) -> int:
         return 0
     if report.diff:
         print(report.diff, end="" if report.diff.endswith("\n") else "\n")
-    print("lessons/ is out of sync with solutions/:")
+    print("lessons/ is out of sync with solutions/, or a test cell cannot be judged:")
     for problem in report.problems:
         print(f"  - {problem}")
     print("Edit solutions/ only, then run `python -m grader build` and commit both.")
@@ -68,7 +68,9 @@ def _cmd_autograde(args) -> int:
     course = _course(args)
     result = autograde(course, args.assignment, jobs=args.jobs, force=args.force,
                        students=args.student or None, cell_timeout=args.timeout,
-                       warm_kernels=not args.cold_kernels, progress=not args.no_progress)
+                       warm_kernels=not args.cold_kernels, progress=not args.no_progress,
+                       trust_kernel=args.trust_kernel, sandbox=args.sandbox,
+                       memory=args.memory)
     if result.graded:
         print(_records_table(result.graded))
     if result.skipped:
@@ -164,6 +166,15 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--cold-kernels", action="store_true",
                    help="start every kernel from scratch instead of forking a pre-imported one")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--trust-kernel", action="store_true",
+                   help="run test cells in the student's kernel, as plain nbgrader does (scores "
+                        "can be gamed; for benchmarks and trusted runs only)")
+    p.add_argument("--sandbox", choices=("auto", "bwrap", "none"), default="auto",
+                   help="run every kernel in a bubblewrap sandbox: auto (default: if bwrap can "
+                        "start one, else warn and flag records 'unsandboxed'), bwrap (required), "
+                        "none (trusted runs)")
+    p.add_argument("--memory", default="4G", metavar="SIZE",
+                   help="memory limit of each sandboxed kernel's process tree (%(default)s)")
 
     p = command("feedback", _cmd_feedback, "per-student HTML feedback (hidden tests never shown)")
     p.add_argument("assignment", metavar="LESSON")

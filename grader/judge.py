@@ -38,6 +38,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import nbformat
 from nbformat.v4 import new_code_cell, new_output
 from traitlets import Bool, Integer, List as ListTrait, Unicode
 
@@ -271,6 +272,9 @@ class JudgedExecute(GradingExecute):
 
     checker_path = ListTrait(Unicode(), help="Folders searched first for checker modules "
                              "(the lesson's source folder).").tag(config=True)
+    trusted_notebook = Unicode("", help="The released lesson: where the checkers' imports and "
+                               "the exercises' names are read (never the submission, whose "
+                               "setup cell a student may delete)").tag(config=True)
     judge_tests = Bool(True, help="Judge test cells here; False runs them in the kernel as "
                        "nbgrader does (scores can be gamed: benchmarks only)").tag(config=True)
     max_output_bytes = Integer(1_000_000, help="Stored output kept per cell").tag(config=True)
@@ -282,8 +286,9 @@ class JudgedExecute(GradingExecute):
     def preprocess(self, nb, resources=None, km=None):
         global LAST_REPORT
         LAST_REPORT = self.report = JudgeReport()
-        self._checkers = checker_imports(nb)
-        self._exercises = exercise_names(nb)
+        trusted = nbformat.read(self.trusted_notebook, as_version=4) if self.trusted_notebook else nb
+        self._checkers = checker_imports(trusted)
+        self._exercises = exercise_names(trusted)
         self._agent_ready = False
         self._in_rpc = False
         self._notebook_bytes = 0

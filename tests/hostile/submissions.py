@@ -52,6 +52,13 @@ HOSTILE = {
             "check_rnn_cell_forward = check_rnn_forward = check_predict_last_step = "
             "lambda *a, **k: print('\\u2714 all right')")),
         score=0.0, flags=[]),
+    "deletes-setup-fakes-checkers": dict(
+        # Without the setup cell the kernel has no checkers: bring your own.
+        build=lambda stub, perfect, ctx: _without(_after_setup(stub, (
+            "import numpy as np\n"
+            "def check_rnn_cell_forward(*a, **k): print('\u2714')\n"
+            "check_rnn_forward = check_predict_last_step = check_rnn_cell_forward")), "setup"),
+        score=0.0, flags=["deleted-cells"]),
     "prints-check-marks": dict(
         build=lambda stub, perfect, ctx: _at_end(stub, "print('\\u2714 rnn_cell_forward: h_next is right')"),
         score=0.0, flags=[]),
@@ -161,6 +168,11 @@ def rnn_cell_forward(x_t, h_prev, kernel, recurrent_kernel, bias):
 
 # Accidents that are graded by file name, not content (see the test).
 RENAMED = {"renamed": dict(filename=f"{LESSON} (1).ipynb", score=FULL, flags=["renamed"])}
+
+
+def _without(nb, grade_id):
+    nb.cells.remove(_cell(nb, grade_id))
+    return nb
 
 
 def _with_answer(nb, grade_id, source):
