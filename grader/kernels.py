@@ -46,6 +46,9 @@ from nbgrader.preprocessors import Execute
 # IPython hooks at import (ipywidgets and matplotlib_inline do, so they and
 # matplotlib.pyplot are left to the kernel).
 PRELOADABLE = ("course_utils", "numpy", "scipy", "pandas", "tensorflow", "keras")
+# Never preloaded: checkers are judged in the grader (grader.judge), not in the kernel, and
+# a module that runs a TensorFlow op at import would hang every kernel forked after it.
+NOT_PRELOADED = ("course_utils.checks",)
 
 _zygote: "Zygote | None" = None
 _live: set["GradingProvisioner"] = set()
@@ -325,7 +328,8 @@ def preload_modules(notebook_path: str | os.PathLike) -> list[str]:
             else:
                 continue
             for name in names:
-                if name.split(".")[0] in PRELOADABLE and name not in found:
+                if name.split(".")[0] in PRELOADABLE and name not in found and not any(
+                        name == skip or name.startswith(skip + ".") for skip in NOT_PRELOADED):
                     found.append(name)
     return found
 

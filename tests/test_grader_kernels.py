@@ -39,11 +39,14 @@ def zygote():
 
 
 def test_preload_modules_are_the_notebooks_top_level_heavy_imports(tmp_path):
+    """Checkers are left out: the judge runs them in the grader, and one that ran a
+    TensorFlow op at import would hang every kernel forked after it."""
     nb = _notebook("%matplotlib inline\nimport numpy as np\nimport os, json\n"
-                   "from course_utils.checks import check_rnn_forward",
+                   "from course_utils.checks import check_rnn_forward\n"
+                   "import course_utils.checks.keras_models\nfrom course_utils import data",
                    "def later():\n    import tensorflow\n", "import keras.layers\nimport matplotlib.pyplot as plt")
     nbformat.write(nb, str(tmp_path / "nb.ipynb"))
-    assert preload_modules(tmp_path / "nb.ipynb") == ["numpy", "course_utils.checks", "keras.layers"]
+    assert preload_modules(tmp_path / "nb.ipynb") == ["numpy", "course_utils", "keras.layers"]
 
 
 def test_each_notebook_gets_a_fresh_forked_kernel(zygote, tmp_path, monkeypatch):
