@@ -155,6 +155,29 @@ def rnn_cell_forward(x_t, h_prev, kernel, recurrent_kernel, bias):
             f"        os.execvp('sleep', ['sleep', '{ctx['marker']}'])\n"
             "    os._exit(0)")),
         score=FULL, flags=["suspicious-code"]),  # subprocess
+    "memory-bomb-at-once": dict(
+        # One 16 GB array: refused at once (address-space limit), only its cell fails.
+        build=lambda stub, perfect, ctx: _at_end(perfect, "big = np.ones(2 * 2**30)"),
+        score=FULL, flags=[]),
+    "memory-bomb-growing": dict(
+        # Grows until the memory cgroup kills the kernel: nothing after it can be graded.
+        build=lambda stub, perfect, ctx: _after_setup(perfect, (
+            "chunks = []\n"
+            "while True:\n"
+            "    chunks.append(np.ones(2**26))")),
+        score=0.0, flags=["kernel-died", "resource-limit"]),
+    "fork-bomb": dict(
+        build=lambda stub, perfect, ctx: _at_end(perfect, (
+            "import os, time\n"
+            "for _ in range(100_000):\n"
+            "    try:\n"
+            "        pid = os.fork()\n"
+            "    except OSError:\n"
+            "        break\n"
+            "    if pid == 0:\n"
+            "        time.sleep(600)\n"
+            "        os._exit(0)")),
+        score=FULL, flags=["resource-limit"]),
     "output-bomb": dict(
         build=lambda stub, perfect, ctx: _at_end(perfect, "print('x' * 30_000_000)"),
         score=FULL, flags=["output-truncated"]),
