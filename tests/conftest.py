@@ -15,3 +15,11 @@ def rng(request):
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "slow: runs whole lessons (minutes); deselect with -m 'not slow'")
+
+
+@pytest.fixture(scope="session")
+def keras():
+    """Keras, imported once (after course_utils, so TensorFlow starts quiet)."""
+    import keras
+
+    return keras

@@ -18,31 +18,9 @@ from course_utils.checks import language_model as checks
 from course_utils.checks import (check_build_char_model, check_make_windows, check_perplexity,
                                  check_sample_with_temperature, check_trained_char_model)
 from course_utils.data import text
+from check_helpers import fails_with, passes_quietly
 
 NOTEBOOK = pathlib.Path(__file__).parent.parent / "solutions" / "07_practice" / "07_practice.ipynb"
-
-
-@pytest.fixture(scope="module")
-def keras():
-    import keras
-    return keras
-
-
-def fails_with(check, fn, *fragments, hidden=False):
-    """Run ``check(fn)``; assert that it fails and that the message holds every fragment."""
-    with pytest.raises(AssertionError) as info:
-        check(fn, hidden=hidden)
-    message = str(info.value)
-    for fragment in fragments:
-        assert fragment in message, f"{fragment!r} not in:\n{message}"
-    return message
-
-
-def passes_quietly(check, fn, capsys, hidden):
-    check(fn, hidden=hidden)
-    out, err = capsys.readouterr()
-    assert err == ""
-    assert out.startswith("\u2714") and out.count("\n") == 1
 
 
 # ================================================================ make_windows

@@ -13,31 +13,10 @@ from course_utils.checks import (check_build_text_classifier, check_masked_rnn_f
                                  check_pad_batch, check_trained_text_classifier)
 from course_utils.checks import text_classification as checks
 from course_utils.checks.misconceptions import MISCONCEPTIONS
+from check_helpers import fails_with, passes_quietly
 
 NEW_IDS = ["PADDING-WRONG-SIDE", "MASK-INVERTED", "TRUNCATED-WRONG-END", "MASK-IGNORED",
            "MASK-STATE-RESET", "EMBEDDING-NO-MASK", "DROPOUT-NOT-RECURRENT"]
-
-
-@pytest.fixture(scope="module")
-def keras():
-    import keras
-    return keras
-
-
-def fails_with(check, fn, *fragments, hidden=False):
-    with pytest.raises(AssertionError) as info:
-        check(fn, hidden=hidden)
-    message = str(info.value)
-    for fragment in fragments:
-        assert fragment in message, f"{fragment!r} not in:\n{message}"
-    return message
-
-
-def passes_quietly(check, fn, capsys, hidden):
-    check(fn, hidden=hidden)
-    out, err = capsys.readouterr()
-    assert err == ""
-    assert out.startswith("\u2714") and out.count("\n") == 1
 
 
 def test_new_ids_are_registered_and_point_to_lesson_08():

@@ -81,12 +81,6 @@ def test_pickled_arrays_are_refused():
 
 # ------------------------------------------------------------------ Keras models
 
-@pytest.fixture(scope="module")
-def keras():
-    import keras
-
-    return keras
-
 
 def test_a_model_is_rebuilt_with_its_weights(keras):
     model = keras.Sequential([keras.Input((None, 3)), keras.layers.GRU(4),

@@ -9,12 +9,6 @@ from course_utils import language_model as lm
 from course_utils.data import text
 
 
-@pytest.fixture(scope="module")
-def keras():
-    import keras
-    return keras
-
-
 def softmax_rows(logits):
     e = np.exp(logits - logits.max(axis=-1, keepdims=True))
     return e / e.sum(axis=-1, keepdims=True)

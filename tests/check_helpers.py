@@ -1,0 +1,20 @@
+"""Helpers of the checker tests: a check must fail with the right words, or pass with one line."""
+import pytest
+
+
+def fails_with(check, fn, *fragments, hidden=False):
+    """Run ``check(fn)``; assert that it fails and that the message holds every fragment."""
+    with pytest.raises(AssertionError) as info:
+        check(fn, hidden=hidden)
+    message = str(info.value)
+    for fragment in fragments:
+        assert fragment in message, f"{fragment!r} not in:\n{message}"
+    return message
+
+
+def passes_quietly(check, fn, capsys, hidden):
+    """Run ``check(fn)``; assert that it printed exactly one ✔ line and nothing on stderr."""
+    check(fn, hidden=hidden)
+    out, err = capsys.readouterr()
+    assert err == ""
+    assert out.startswith("\u2714") and out.count("\n") == 1
