@@ -181,8 +181,21 @@ def kill_others(timeout: float = 10.0) -> list[int]:
         time.sleep(0.002)
 
 
-def _empty(directory: str) -> None:
-    """Remove everything inside ``directory`` (all of it is this uid's, so chmod works)."""
+def _mount_points() -> set[str]:
+    """Mount points of this sandbox (read-only binds may sit under /tmp, e.g. a CI clone)."""
+    points = set()
+    with contextlib.suppress(OSError), open("/proc/self/mountinfo") as handle:
+        for line in handle:
+            fields = line.split()
+            if len(fields) > 4:
+                points.add(fields[4].encode().decode("unicode_escape"))
+    return points
+
+
+def _empty(directory: str, mounts: set[str] | None = None) -> None:
+    """Remove everything inside ``directory`` (all of it is this uid's, so chmod works),
+    except mount points and the folders leading to them, which are emptied around them."""
+    mounts = _mount_points() if mounts is None else mounts
     def retry(function, path, _info):
         with contextlib.suppress(OSError):
             os.chmod(os.path.dirname(path), stat.S_IRWXU)
@@ -200,6 +213,11 @@ def _empty(directory: str) -> None:
         os.chmod(directory, 0o1777 if directory in ("/tmp", "/dev/shm") else stat.S_IRWXU)
     for name in entries:
         path = os.path.join(directory, name)
+        if path in mounts:
+            continue
+        if any(m.startswith(path + "/") for m in mounts):
+            _empty(path, mounts)
+            continue
         if os.path.isdir(path) and not os.path.islink(path):
             shutil.rmtree(path, onerror=retry)
         else:

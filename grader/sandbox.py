@@ -297,13 +297,15 @@ class Sandbox:
             cmd += ["--ro-bind-try", f"/etc/{name}", f"/etc/{name}"]
         for name in ("passwd", "group", "hosts"):
             cmd += ["--ro-bind", str(self._etc / name), f"/etc/{name}"]
-        for path in readonly_paths():
-            cmd += ["--ro-bind", path, path]
         size = str(self.limits.tmpfs_size)
+        # The private tmpfs mounts first: a project checked out under /tmp (a CI clone)
+        # is then bound on top of the new /tmp instead of being hidden by it.
         cmd += ["--proc", "/proc", "--dev", "/dev", "--size", size, "--tmpfs", "/dev/shm",
                 "--mqueue", "/dev/mqueue", "--size", size, "--tmpfs", "/tmp",
-                "--size", size, "--tmpfs", WORKDIR,
-                "--bind", str(self.ipc_dir), str(self.ipc_dir),
+                "--size", size, "--tmpfs", WORKDIR]
+        for path in readonly_paths():
+            cmd += ["--ro-bind", path, path]
+        cmd += ["--bind", str(self.ipc_dir), str(self.ipc_dir),
                 # Everything else stays as set up: nothing to hand to the next student.
                 "--remount-ro", "/dev", "--remount-ro", "/",
                 "--chdir", "/", "--clearenv"]
