@@ -199,8 +199,13 @@ def test_writes_outside_tmp_and_its_folder_fail_and_change_nothing(fresh, course
             "open('mine.txt', 'w').write('ok'); open('/tmp/mine.txt', 'w').write('ok')\n"
             "print(json.dumps(results))")
     results = _json(_run(_notebook(code), folder).cells[0])
-    assert "written" not in results.values(), results
+    # Under the sandbox's private /tmp a write may land (a repository checked out under
+    # /tmp, as in CI, has its folders there): only the host's files count.
+    written = [p for p, r in results.items() if r == "written"]
+    assert all(p.startswith("/tmp/") for p in written), results
     assert _snapshot(course) == before
+    for path in written:
+        assert not Path(path).exists() or "pwned" not in Path(path).read_text()
     assert not (REPO_ROOT / f"{TOKEN}.txt").exists()
     assert not (REPO_ROOT / "course_utils" / f"{TOKEN}.py").exists()
     assert not (folder / "mine.txt").exists()  # its working directory is its own
