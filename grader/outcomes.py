@@ -14,10 +14,10 @@ from dataclasses import asdict, dataclass, field
 
 from nbgrader import utils
 
+from course_utils.checks.misconceptions import ID_PATTERN as MISCONCEPTION_ID
+
 from .hidden_tests import BEGIN as HIDDEN_BEGIN
 
-# An id has at least two upper-case words joined by '-', e.g. [STATE-NOT-CARRIED].
-MISCONCEPTION_ID = re.compile(r"\[([A-Z][A-Z0-9]*(?:-[A-Z0-9]+)+)\]")
 TIMEOUT_ERRORS = ("CellTimeoutError",)
 
 

@@ -6,9 +6,9 @@ def fails_with(check, fn, *fragments, hidden=False):
     """Run ``check(fn)``; assert that it fails and that the message holds every fragment."""
     with pytest.raises(AssertionError) as info:
         check(fn, hidden=hidden)
-    message = str(info.value)
+    message = flat(info.value)
     for fragment in fragments:
-        assert fragment in message, f"{fragment!r} not in:\n{message}"
+        assert flat(fragment) in message, f"{fragment!r} not in:\n{message}"
     return message
 
 
@@ -18,3 +18,9 @@ def passes_quietly(check, fn, capsys, hidden):
     out, err = capsys.readouterr()
     assert err == ""
     assert out.startswith("\u2714") and out.count("\n") == 1
+
+
+def flat(message) -> str:
+    """A failure message with its line wrapping undone (checkers wrap at 90 characters):
+    every run of whitespace becomes one space, so a test can look for a whole sentence."""
+    return " ".join(str(message).split())

@@ -24,7 +24,7 @@ import numpy as np
 
 __all__ = ["CORRECT", "WRONG", "load", "MISTAKE_ID", "assert_probes_tell_mistakes_apart"]
 
-MISTAKE_ID = re.compile(r"\[([A-Z]+(?:-[A-Z]+)+)\]")
+from course_utils.checks.misconceptions import ID_PATTERN as MISTAKE_ID  # noqa: E402
 
 
 def load(source, name):

@@ -21,6 +21,7 @@ from course_utils.checks import (check_gru_cell_forward, check_gru_forward,
 from course_utils.checks import gru as gru_checks
 from course_utils.checks import lstm as lstm_checks
 from course_utils.checks import simple_rnn as rnn_checks
+from check_helpers import flat
 
 # name -> (checker, reference implementation)
 CHECKERS = {
@@ -56,7 +57,7 @@ def test_a_stub_gets_a_friendly_message_and_no_traceback_chain(name, hidden):
 
     stub.__name__ = name
     error = _failure(CHECKERS[name][0], stub, hidden=hidden)
-    assert str(error) == (f"{name} is not implemented yet: replace `raise NotImplementedError()` "
+    assert flat(str(error)) == (f"{name} is not implemented yet: replace `raise NotImplementedError()` "
                           "with your code.")
     assert error.__cause__ is None and error.__suppress_context__
 
@@ -67,7 +68,7 @@ def test_a_crash_names_the_line_and_the_case(hidden):
         return np.tanh(x_t @ kernel + recurrent_kernel @ h_prev + bias)   # (units, units) @ (batch, units)
 
     error = _failure(check_rnn_cell_forward, rnn_cell_forward, hidden=hidden)
-    message = str(error)
+    message = flat(str(error))
     assert "rnn_cell_forward raised ValueError" in message
     assert re.search(r"\(line \d+ of rnn_cell_forward\)\. Check the shapes", message)
     assert f"This happened for {'hidden' if hidden else 'visible'} case 1 (" in message
@@ -76,21 +77,21 @@ def test_a_crash_names_the_line_and_the_case(hidden):
 
 def test_none_is_explained():
     error = _failure(check_rnn_forward, lambda x, h0, W, U, b: None)
-    assert "Did you forget `return`?" in str(error)
+    assert "Did you forget `return`?" in flat(str(error))
     error = _failure(check_lstm_forward, lambda x, h0, c0, W, U, b: None)
-    assert "should return 2 arrays, (h_seq, c_seq)" in str(error)
-    assert "it returned None (did you forget `return`?)" in str(error)
+    assert "should return 2 arrays, (h_seq, c_seq)" in flat(str(error))
+    assert "it returned None (did you forget `return`?)" in flat(str(error))
 
 
 def test_a_non_array_is_explained():
     error = _failure(check_rnn_cell_forward, lambda x_t, h, W, U, b: "h_next")
-    assert "expected a numpy array but got str" in str(error)
+    assert "expected a numpy array but got str" in flat(str(error))
 
 
 def test_a_tuple_where_one_array_belongs_is_explained():
     error = _failure(check_rnn_forward, lambda x, h0, W, U, b: (simple_rnn.rnn_forward(
         x, h0, W, U, b), h0))
-    assert "rnn_forward should return one array, h_seq" in str(error)
+    assert "rnn_forward should return one array, h_seq" in flat(str(error))
 
 
 def test_nan_is_located():
@@ -159,7 +160,7 @@ def test_reassigned_numpy_comparisons_do_not_make_a_wrong_answer_pass(monkeypatc
     wrong = sv.load(sv.WRONG["rnn_forward"]["h0_every_step"][1], "rnn_forward")
     for hidden in (False, True):
         error = _failure(check_rnn_forward, wrong, hidden=hidden)
-        assert "[STATE-NOT-CARRIED]" in str(error)
+        assert "[STATE-NOT-CARRIED]" in flat(str(error))
 
 
 def test_reassigned_tanh_does_not_change_the_expected_answer(monkeypatch):

@@ -14,6 +14,7 @@ from course_utils import gru
 from course_utils.checks import check_gru_cell_forward, check_gru_forward
 from course_utils.checks import gru as gru_checks
 from course_utils.checks import variants
+from check_helpers import flat
 
 CHECKERS = {"gru_cell_forward": check_gru_cell_forward, "gru_forward": check_gru_forward}
 PROBES = {"gru_cell_forward": gru_checks._STEP_PROBES, "gru_forward": gru_checks._SEQUENCE_PROBES}
@@ -50,7 +51,7 @@ def test_wrong_answer_is_named_by_exactly_its_id(name, label, hidden, capfd):
     expected_id, source = sv.WRONG[name][label]
     with pytest.raises(AssertionError) as info:
         CHECKERS[name](sv.load(source, name), hidden=hidden)
-    message = str(info.value)
+    message = flat(str(info.value))
     assert MISTAKE_ID.findall(message) == ([expected_id] if expected_id else [])
     assert re.search(rf"{'hidden' if hidden else 'visible'} case \d+ \(reset_after=(True|False), ",
                      message)
@@ -89,7 +90,7 @@ def _only_one_formulation(formulation):
 def test_a_cell_that_ignores_reset_after_is_told_which_one_failed(formulation, failing, hidden):
     with pytest.raises(AssertionError) as info:
         check_gru_cell_forward(_only_one_formulation(formulation), hidden=hidden)
-    message = str(info.value)
+    message = flat(str(info.value))
     assert f"(reset_after={failing}, " in message
     assert MISTAKE_ID.findall(message) == ["GRU-RESET-PLACEMENT"]
 

@@ -13,6 +13,7 @@ from course_utils import lstm
 from course_utils.checks import check_lstm_cell_forward, check_lstm_forward
 from course_utils.checks import lstm as lstm_checks
 from course_utils.checks import variants
+from check_helpers import flat
 
 CHECKERS = {"lstm_cell_forward": check_lstm_cell_forward, "lstm_forward": check_lstm_forward}
 PROBES = {"lstm_cell_forward": lstm_checks._STEP_PROBES,
@@ -50,7 +51,7 @@ def test_wrong_answer_is_named_by_exactly_its_id(name, label, hidden, capfd):
     expected_id, source = sv.WRONG[name][label]
     with pytest.raises(AssertionError) as info:
         CHECKERS[name](sv.load(source, name), hidden=hidden)
-    message = str(info.value)
+    message = flat(str(info.value))
     assert MISTAKE_ID.findall(message) == ([expected_id] if expected_id else [])
     assert f"{'hidden' if hidden else 'visible'} case 1 (" in message
     if expected_id:
@@ -68,15 +69,15 @@ def test_swapped_outputs_get_a_hint():
     source = sv.WRONG["lstm_cell_forward"]["outputs_swapped"][1]
     with pytest.raises(AssertionError) as info:
         check_lstm_cell_forward(sv.load(source, "lstm_cell_forward"))
-    assert "The two outputs look swapped" in str(info.value)
+    assert "The two outputs look swapped" in flat(str(info.value))
 
 
 def test_a_single_returned_array_is_explained():
     source = sv.WRONG["lstm_cell_forward"]["returns_h_only"][1]
     with pytest.raises(AssertionError) as info:
         check_lstm_cell_forward(sv.load(source, "lstm_cell_forward"))
-    assert "should return 2 arrays, (h_next, c_next)" in str(info.value)
-    assert "it returned one array of shape (2, 3)" in str(info.value)
+    assert "should return 2 arrays, (h_next, c_next)" in flat(str(info.value))
+    assert "it returned one array of shape (2, 3)" in flat(str(info.value))
 
 
 @pytest.mark.parametrize("order", ["ifoc", "fico", "cifo", "oicf"])
@@ -90,7 +91,7 @@ def test_any_wrong_gate_order_is_named(order):
 
     with pytest.raises(AssertionError) as info:
         check_lstm_cell_forward(student, hidden=True)
-    assert MISTAKE_ID.findall(str(info.value)) == ["LSTM-GATE-ORDER"]
+    assert MISTAKE_ID.findall(flat(str(info.value))) == ["LSTM-GATE-ORDER"]
 
 
 # ---------------------------------------------------------------- the variants and the probes

@@ -10,6 +10,7 @@ from course_utils.checks import check_rnn_param_count
 from course_utils.checks import params as params_checks
 from course_utils.checks import variants
 from course_utils.weights import rnn_param_count
+from check_helpers import flat
 
 MODES = pytest.mark.parametrize("hidden", [False, True], ids=["visible", "hidden"])
 NAME = "rnn_param_count"
@@ -29,7 +30,7 @@ def test_wrong_answer_is_named_by_exactly_its_id(label, hidden):
     expected_id, source = sv.WRONG[NAME][label]
     with pytest.raises(AssertionError) as info:
         check_rnn_param_count(sv.load(source, NAME), hidden=hidden)
-    message = str(info.value)
+    message = flat(str(info.value))
     assert MISTAKE_ID.findall(message) == ([expected_id] if expected_id else [])
     assert message.startswith("rnn_param_count('")          # where: the call that failed
     assert "expected" in message and "got" in message
@@ -40,7 +41,7 @@ def test_forgotten_second_gru_bias_row_is_explained():
     source = sv.WRONG[NAME]["one_gru_bias_row"][1]
     with pytest.raises(AssertionError) as info:
         check_rnn_param_count(sv.load(source, NAME))
-    message = str(info.value)
+    message = flat(str(info.value))
     assert message.startswith("rnn_param_count('gru', input_dim=2, units=4, reset_after=True)")
     assert "[MISSING-BIAS]" in message and "only one bias row" in message
 
@@ -76,7 +77,7 @@ def test_variants_right_count_equals_the_reference(cell, reset_after):
 def test_odd_return_values_are_explained(returned, words):
     with pytest.raises(AssertionError) as info:
         check_rnn_param_count(lambda cell, input_dim, units, reset_after=True: returned)
-    assert words in str(info.value)
+    assert words in flat(str(info.value))
 
 
 def test_a_signature_without_reset_after_gets_a_friendly_message():
@@ -85,6 +86,6 @@ def test_a_signature_without_reset_after_gets_a_friendly_message():
 
     with pytest.raises(AssertionError) as info:
         check_rnn_param_count(without_flag)
-    message = str(info.value)
+    message = flat(str(info.value))
     assert "rnn_param_count raised TypeError" in message
     assert "unexpected keyword argument 'reset_after'" in message

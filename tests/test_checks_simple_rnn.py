@@ -16,6 +16,7 @@ from course_utils import simple_rnn
 from course_utils.checks import check_rnn_cell_forward, check_rnn_forward
 from course_utils.checks import simple_rnn as rnn_checks
 from course_utils.checks import variants
+from check_helpers import flat
 
 CHECKERS = {"rnn_cell_forward": check_rnn_cell_forward, "rnn_forward": check_rnn_forward}
 PROBES = {"rnn_cell_forward": rnn_checks._STEP_PROBES, "rnn_forward": rnn_checks._SEQUENCE_PROBES}
@@ -49,7 +50,7 @@ def test_wrong_answer_is_named_by_exactly_its_id(name, label, hidden, capfd):
     expected_id, source = sv.WRONG[name][label]
     with pytest.raises(AssertionError) as info:
         CHECKERS[name](sv.load(source, name), hidden=hidden)
-    message = str(info.value)
+    message = flat(str(info.value))
     assert MISTAKE_ID.findall(message) == ([expected_id] if expected_id else [])
     assert f"{'hidden' if hidden else 'visible'} case 1 (" in message          # where: which case
     assert re.search(r"expected|should have shape", message) and "got" in message
@@ -66,7 +67,7 @@ def test_every_applicable_mistake_has_a_wrong_answer(name):
 def test_messages_say_expected_got_and_where():
     with pytest.raises(AssertionError) as info:
         check_rnn_forward(sv.load(sv.WRONG["rnn_forward"]["h0_every_step"][1], "rnn_forward"))
-    message = str(info.value)
+    message = flat(str(info.value))
     assert message.startswith("h_seq for visible case 1 (batch=2, T=4, input_dim=3, units=3, ")
     assert "non-zero h0" in message
     assert re.search(r"Largest difference at index \[\d, \d, \d\]: expected -?[\d.]+, got -?[\d.]+",
@@ -78,7 +79,7 @@ def test_shape_is_checked_first_with_named_axes():
     with pytest.raises(AssertionError) as info:
         check_rnn_cell_forward(sv.load(sv.WRONG["rnn_cell_forward"]["transposed_output"][1],
                                        "rnn_cell_forward"))
-    assert "h_next should have shape (batch, units) = (2, 3), got (3, 2)" in str(info.value)
+    assert "h_next should have shape (batch, units) = (2, 3), got (3, 2)" in flat(str(info.value))
 
 
 def test_returns_last_only_also_names_a_mistake_inside_the_loop():
@@ -90,7 +91,7 @@ def test_returns_last_only_also_names_a_mistake_inside_the_loop():
 
     with pytest.raises(AssertionError) as info:
         check_rnn_forward(last_state_without_bias)
-    assert MISTAKE_ID.findall(str(info.value)) == ["RETURNS-LAST-ONLY", "MISSING-BIAS"]
+    assert MISTAKE_ID.findall(flat(str(info.value))) == ["RETURNS-LAST-ONLY", "MISSING-BIAS"]
 
 
 # ---------------------------------------------------------------- the variants and the probes

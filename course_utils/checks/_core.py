@@ -1,6 +1,18 @@
 """Shared machinery of the checkers: calling student code safely, comparing
 arrays, and naming known mistakes.
 
+The one framework every checker uses:
+
+* ``checker``          decorates each public ``check_*``: the message is the whole
+                       story (no frames of ours in the traceback, lines wrapped).
+* ``call_student``     runs a student's function on copies of the inputs.
+* ``Mistake``          a known mistake: a registered id (``misconceptions``) and the
+                       words for this exercise; ``found_mistakes`` tells which
+                       candidate outputs a wrong answer reproduces, ``explain``
+                       turns them into message lines.
+* ``compare``          the expected-vs-got message, with the mistakes appended.
+* ``ATOL`` / ``DIAGNOSIS_ATOL``  the two tolerances, defined once.
+
 Every comparison uses numpy functions captured when this module is imported,
 so a student cell that later reassigns ``np.allclose`` (or ``np.abs``...)
 cannot make a wrong answer pass.
@@ -9,12 +21,13 @@ import contextlib
 import copy
 import functools
 import io
-import sys
+import textwrap
 import warnings
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from .misconceptions import MISCONCEPTIONS
+from .misconceptions import MISCONCEPTIONS, reread_text
 
 # Captured at import time, before any student code runs (see module docstring).
 _asarray = np.asarray
@@ -29,22 +42,56 @@ _ndarray = np.ndarray
 _array = np.array
 
 ATOL = 1e-5   # float32 round-off of one RNN step is ~1e-7; a real mistake is >1e-2.
+# An output within this of a known mistake's output IS that mistake (the probes are
+# chosen so that different mistakes differ by far more).
+DIAGNOSIS_ATOL = 1e-4
+MESSAGE_WIDTH = 90   # failure messages are wrapped at this many characters
 
 
 class StudentCodeError(AssertionError):
     """The student's function raised instead of returning."""
 
 
+def wrap_message(text: str, width: int = MESSAGE_WIDTH) -> str:
+    """``text`` with every line wrapped at ``width`` characters, between words only.
+
+    A continuation line keeps the indentation of the line it continues, so an
+    indented list in a message stays readable in a narrow notebook output.
+    """
+    lines = []
+    for line in str(text).splitlines() or [""]:
+        indent = line[:len(line) - len(line.lstrip())]
+        if len(line) <= width:
+            lines.append(line)
+            continue
+        lines.extend(textwrap.wrap(line, width, initial_indent="", subsequent_indent=indent,
+                                   break_long_words=False, break_on_hyphens=False,
+                                   drop_whitespace=True) or [line])
+    return "\n".join(lines)
+
+
+class CheckFailed(AssertionError):
+    """A check failed; the message (already wrapped) is all the student needs to read."""
+
+
 def checker(fn):
-    """Decorate a public ``check_*`` function: failures are re-raised from its own frame,
-    so a failing test cell shows our message under a short traceback instead of the
-    checker's internals (which would also quote hidden-test machinery)."""
+    """Decorate a public ``check_*`` function.
+
+    A failure is re-raised from this wrapper as ``CheckFailed`` (an AssertionError)
+    with the message wrapped at ``MESSAGE_WIDTH`` characters and no chained
+    exception. ``__tracebackhide__`` tells IPython (and pytest) to leave this frame
+    out of the traceback, so a failing test cell shows the line of the test cell
+    and the message, never a frame of the checkers' internals (which would also
+    quote hidden-test machinery).
+    """
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
+        __tracebackhide__ = True  # noqa: F841 - read by IPython's and pytest's traceback printers
         try:
             return fn(*args, **kwargs)
         except AssertionError as err:
-            raise AssertionError(str(err)) from None
+            raise CheckFailed(wrap_message(str(err))) from None
+    wrapper.__checker__ = True   # tests/test_checks_registry.py: every check_* is wrapped
     return wrapper
 
 
@@ -160,9 +207,55 @@ def to_array(value, what: str) -> np.ndarray:
     return arr
 
 
+@dataclass(frozen=True)
+class Mistake:
+    """A known mistake, as one checker recognises it.
+
+    ``id`` is registered in ``misconceptions.MISCONCEPTIONS`` (the class report
+    counts it); ``hint`` is the slip in a few words, completing "Your output is
+    exactly what we get with ...". ``explanation`` and ``reread`` replace the
+    registry's general sentence and section with words for this exercise (e.g.
+    MISSING-BIAS in the SimpleRNN lesson does not talk about a GRU's two bias rows).
+    """
+    id: str
+    hint: str = ""
+    explanation: str = field(default="", kw_only=True)
+    reread: str = field(default="", kw_only=True)
+
+    def __post_init__(self):
+        if self.id not in MISCONCEPTIONS:
+            raise KeyError(f"mistake id {self.id!r} is not registered in "
+                           "course_utils/checks/misconceptions.py")
+
+    def describe(self) -> str:
+        """``[ID] sentence (Reread: section.)``, the line a failure message carries."""
+        known = MISCONCEPTIONS[self.id]
+        return (f"[{self.id}] {self.explanation or known.explanation} "
+                f"{reread_text(self.reread or known.reread)}")
+
+
+def explain(mistakes, *, what_we_get: str = "output") -> list:
+    """Message lines for the ``Mistake`` objects a wrong answer reproduces.
+
+    One ``[ID] ...`` line per distinct id (in the order found), then one line
+    "(Your output is exactly what we get with <hint> / <hint>.)" when hints exist.
+    Two mistakes found together (a combination) are both named.
+    """
+    mistakes = list(dict.fromkeys(mistakes))
+    lines, seen = [], set()
+    for m in mistakes:
+        if m.id not in seen:
+            seen.add(m.id)
+            lines.append(m.describe())
+    hints = list(dict.fromkeys(m.hint for m in mistakes if m.hint))
+    if hints:
+        lines.append(f"(Your {what_we_get} is exactly what we get with {' / '.join(hints)}.)")
+    return lines
+
+
 def describe_ids(ids) -> str:
-    """One line per known mistake, for the end of a failure message."""
-    return "\n".join(MISCONCEPTIONS[i].describe() for i in ids)
+    """One line per registered id, for the end of a failure message."""
+    return "\n".join(Mistake(i).describe() for i in dict.fromkeys(ids))
 
 
 def matches(got, candidate, atol: float = ATOL) -> bool:
@@ -180,34 +273,69 @@ def matches(got, candidate, atol: float = ATOL) -> bool:
         return bool((diff <= atol).all())
 
 
-def diagnose(got, wrong_variants: dict, atol: float = 1e-4) -> list:
-    """Ids of the known-wrong variants whose output ``got`` reproduces.
+def same(got, candidate, atol: float = DIAGNOSIS_ATOL, *, relative: bool = False) -> bool:
+    """True if ``got`` equals ``candidate`` within ``atol`` (numbers and arrays alike).
 
-    ``wrong_variants`` maps a misconception id to the output that mistake
-    produces on the same probe inputs. Probes are chosen by the caller so that
-    the variants differ from the correct output and from each other.
+    ``relative=True`` scales the tolerance by the candidate's largest finite
+    magnitude (for quantities like perplexities that can be huge).
     """
-    return [mid for mid, out in wrong_variants.items() if matches(got, out, atol)]
+    got = _asarray(got, dtype=_float64)
+    candidate = _asarray(candidate, dtype=_float64)
+    if got.shape != candidate.shape:
+        return False
+    if relative:
+        scale = _abs(candidate[_isfinite(candidate)]) if candidate.size else candidate
+        atol = atol * max(1.0, float(scale.max(initial=1.0)))
+    return matches(got.reshape(-1), candidate.reshape(-1), atol)
 
 
-def compare(what: str, got, expected, *, atol: float = ATOL, wrong_variants=None,
+def _outputs(value):
+    return tuple(value) if isinstance(value, tuple) else (value,)
+
+
+def found_mistakes(got, candidates, *, expected=None, atol: float = DIAGNOSIS_ATOL,
+                   relative: bool = False) -> list:
+    """The mistakes whose output ``got`` reproduces.
+
+    ``candidates`` is a sequence of ``(mistake, output)``; ``mistake`` is a
+    ``Mistake`` or a tuple of them (a combination of two mistakes, whose output
+    was computed with both at once); ``output`` is an array or a tuple of arrays
+    (a function with several outputs: all must match). A candidate whose output
+    equals ``expected`` says nothing on this probe and is skipped.
+    """
+    got = _outputs(got)
+    found = []
+    for mistake, output in candidates:
+        output = _outputs(output)
+        if len(output) != len(got):
+            continue
+        if expected is not None and all(
+                same(o, e, atol, relative=relative) for o, e in zip(output, _outputs(expected))):
+            continue
+        if all(same(g, o, atol, relative=relative) for g, o in zip(got, output)):
+            found.extend(mistake if isinstance(mistake, tuple) else (mistake,))
+    return list(dict.fromkeys(found))
+
+
+def compare(what: str, got, expected, *, atol: float = ATOL, mistakes=(),
             context: str = "") -> None:
     """Assert that ``got`` equals ``expected``; otherwise explain the difference.
 
     The message says what was expected, what came back, where (index and the
-    largest absolute error) and which known mistake it looks like, if any.
+    largest absolute error) and which known mistakes it reproduces, if any
+    (``mistakes``: ``(Mistake, output)`` pairs, see ``found_mistakes``).
     ``context`` describes the inputs (e.g. "batch=2, T=3, units=4, h0 = zeros").
     """
     got_arr = to_array(got, what)
     exp = _asarray(expected, dtype=_float64)
     where = f" for {context}" if context else ""
-    ids = diagnose(got_arr, wrong_variants or {})
-    hint = ("\n" + describe_ids(ids)) if ids else ""
+    if got_arr.shape == exp.shape and matches(got_arr, exp, atol):
+        return
+    lines = explain(found_mistakes(got_arr, mistakes, expected=exp))
+    hint = ("\n" + "\n".join(lines)) if lines else ""
     if got_arr.shape != exp.shape:
         raise AssertionError(
             f"{what}{where}: expected shape {exp.shape}, got shape {got_arr.shape}.{hint}")
-    if matches(got_arr, exp, atol):
-        return
     with _errstate(all="ignore"):
         diff = _array(_abs(got_arr - exp), dtype=_float64)
     bad_nan = _isnan(got_arr) & ~_isnan(exp)

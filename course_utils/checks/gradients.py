@@ -19,7 +19,7 @@ import numpy as np
 
 from .. import clipping, jacobians, simple_rnn
 from ..finite_differences import numerical_gradient
-from ._core import ATOL, call_student, checker, compare, diagnose, passed, to_array
+from ._core import ATOL, Mistake as _IdMistake, call_student, checker, compare, passed, same, to_array
 
 __all__ = [
     "check_rnn_step_jacobian",
@@ -69,7 +69,8 @@ def _explain(what, got, expected, *, variants=(), context="", atol=ATOL, shape_h
     registry = {k: v for k, v in useful if isinstance(k, str)}
     ours = [k for k, v in useful if isinstance(k, Mistake) and _same(got_arr, v)]
     try:
-        compare(what, got_arr, exp, atol=atol, wrong_variants=registry, context=context)
+        compare(what, got_arr, exp, atol=atol, context=context,
+                mistakes=[(_IdMistake(k), v) for k, v in registry.items()])
     except AssertionError as err:
         lines = [str(err)]
         hint = (shape_hints or {}).get(got_arr.shape) if got_arr.shape != exp.shape else None
@@ -80,7 +81,7 @@ def _explain(what, got, expected, *, variants=(), context="", atol=ATOL, shape_h
 
 
 def _same(got, candidate, atol=1e-4):
-    return bool(diagnose(got, {"x": candidate}, atol=atol))
+    return same(got, candidate, atol)
 
 
 def _shape_text(shape):

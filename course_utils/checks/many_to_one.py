@@ -21,7 +21,7 @@ import numpy as np
 from .. import simple_rnn
 from ..activations import sigmoid
 from ._core import checker
-from ._core import call_student, compare, matches, passed, to_array
+from ._core import Mistake, call_student, compare, matches, passed, to_array
 
 __all__ = ["check_predict_last_step"]
 
@@ -139,7 +139,8 @@ _PROBES = {hidden: [_probe(case) for case in _cases(hidden)] for hidden in (Fals
 def _check_probe(fn, case, expected, registry, sentences):
     got = to_array(call_student(fn, *case.values(), name=_NAME), _WHAT)
     try:
-        compare(_WHAT, got, expected, wrong_variants=registry, context=_context(case))
+        compare(_WHAT, got, expected, context=_context(case),
+                mistakes=[(Mistake(k), v) for k, v in registry.items()])
     except AssertionError as err:
         hints = [sentence for sentence, output in sentences.items()
                  if matches(got, output, _DIAGNOSE_ATOL)]

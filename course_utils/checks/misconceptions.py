@@ -1,8 +1,22 @@
 """The known mistakes that checkers recognise, by stable id (COURSE.md section 4).
 
-The class report counts these ids, so never rename one; add new ids instead.
+Every mistake any checker names has an id here, with one general sentence and
+the section to reread; a checker may replace both with words for its own
+exercise (``_core.Mistake``). A failure message carries ``[ID]`` tokens
+(``ID_PATTERN``), which the grader reads and the class report counts, so never
+rename an id; add new ones instead.
 """
+import re
 from dataclasses import dataclass
+
+# An id: upper-case words (letters, digits) joined by '-', at least two words,
+# written in brackets in a message: [STATE-NOT-CARRIED].
+ID_PATTERN = re.compile(r"\[([A-Z][A-Z0-9]*(?:-[A-Z0-9]+)+)\]")
+
+
+def reread_text(section: str) -> str:
+    """The "(Reread: ...)" sentence that ends a mistake's line."""
+    return f"(Reread: {section}.)"
 
 
 @dataclass(frozen=True)
@@ -12,10 +26,17 @@ class Misconception:
     reread: str        # the lesson section to reread
 
     def describe(self) -> str:
-        return f"[{self.id}] {self.explanation} (Reread: {self.reread}.)"
+        return f"[{self.id}] {self.explanation} {reread_text(self.reread)}"
 
 
 MISCONCEPTIONS = {m.id: m for m in [
+    # ----------------------------------------------------------------- any exercise
+    Misconception(
+        "MODIFIES-INPUTS",
+        "The function writes into one of its arguments (e.g. h_prev[...] = ... or +=); the "
+        "caller still needs that array, so compute new arrays instead of changing the inputs.",
+        "01_simple_rnn, 'Exercise 1: one step of the cell'"),
+    # ----------------------------------------------------------------- cells: 01, 03, 04
     Misconception(
         "STATE-NOT-CARRIED",
         "Every step was fed the initial state h0 instead of the previous step's state; "
@@ -64,6 +85,7 @@ MISCONCEPTIONS = {m.id: m for m in [
         "The cell state was not carried from step to step; pass each step's c to the next step "
         "just as you pass h.",
         "04_lstm, 'The cell state as a conveyor belt'"),
+    # ----------------------------------------------------------------- 08_text_classification
     Misconception(
         "PADDING-WRONG-SIDE",
         "The padding is on the wrong side: padding=\"post\" puts the PAD ids after the real ones, "
