@@ -85,6 +85,11 @@ MISCONCEPTIONS = {m.id: m for m in [
         "The cell state was not carried from step to step; pass each step's c to the next step "
         "just as you pass h.",
         "04_lstm, 'The cell state as a conveyor belt'"),
+    # ----------------------------------------------------------------- 01 many-to-one, 03 conventions, 06 parameter counts
+    # ----------------------------------------------------------------- 02_vanishing_gradients
+    # ----------------------------------------------------------------- 05_gradient_flow
+    # ----------------------------------------------------------------- 06_keras_rnns
+    # ----------------------------------------------------------------- 07_practice
     # ----------------------------------------------------------------- 08_text_classification
     Misconception(
         "PADDING-WRONG-SIDE",
