@@ -52,26 +52,40 @@ class StudentCodeError(AssertionError):
     """The student's function raised instead of returning."""
 
 
-def wrap_message(text: str, width: int = MESSAGE_WIDTH) -> str:
+def wrap_message(text: str, width: int = MESSAGE_WIDTH, *, first_offset: int = 16) -> str:
     """``text`` with every line wrapped at ``width`` characters, between words only.
 
-    A continuation line keeps the indentation of the line it continues, so an
-    indented list in a message stays readable in a narrow notebook output.
+    The first line leaves room for the ``first_offset`` characters that precede it
+    on screen ("AssertionError: " or "CheckFailed: "). A continuation line keeps the
+    indentation of the line it continues, so an indented list stays readable.
     """
     lines = []
-    for line in str(text).splitlines() or [""]:
+    for number, line in enumerate(str(text).splitlines() or [""]):
         indent = line[:len(line) - len(line.lstrip())]
-        if len(line) <= width:
+        offset = first_offset if number == 0 else 0
+        if len(line) + offset <= width:
             lines.append(line)
             continue
-        lines.extend(textwrap.wrap(line, width, initial_indent="", subsequent_indent=indent,
-                                   break_long_words=False, break_on_hyphens=False,
-                                   drop_whitespace=True) or [line])
+        wrapped = textwrap.wrap(line.lstrip(), width, initial_indent=" " * offset + indent,
+                                subsequent_indent=indent, break_long_words=False,
+                                break_on_hyphens=False) or [line]
+        wrapped[0] = wrapped[0][offset:]
+        lines.extend(wrapped)
     return "\n".join(lines)
 
 
 class CheckFailed(AssertionError):
-    """A check failed; the message (already wrapped) is all the student needs to read."""
+    """A check failed; the message (already wrapped) is all the student needs to read.
+
+    IPython asks an exception for ``_render_traceback_()`` before formatting its
+    frames: ours is the message alone, under the exception's name, so a failing
+    test cell (and nbgrader's Validate dialog, which shows the same traceback)
+    never shows a frame of the checkers. The cell that failed is the one whose
+    output this is.
+    """
+
+    def _render_traceback_(self):
+        return [f"\x1b[0;31m{type(self).__name__}\x1b[0m: {self}"]
 
 
 def checker(fn):
@@ -79,14 +93,13 @@ def checker(fn):
 
     A failure is re-raised from this wrapper as ``CheckFailed`` (an AssertionError)
     with the message wrapped at ``MESSAGE_WIDTH`` characters and no chained
-    exception. ``__tracebackhide__`` tells IPython (and pytest) to leave this frame
-    out of the traceback, so a failing test cell shows the line of the test cell
-    and the message, never a frame of the checkers' internals (which would also
-    quote hidden-test machinery).
+    exception; IPython shows it without frames (``CheckFailed._render_traceback_``),
+    so a failing test cell never shows the checkers' internals (which would also
+    quote hidden-test machinery). ``__tracebackhide__`` does the same for pytest.
     """
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        __tracebackhide__ = True  # noqa: F841 - read by IPython's and pytest's traceback printers
+        __tracebackhide__ = True  # noqa: F841 - read by pytest's traceback printer
         try:
             return fn(*args, **kwargs)
         except AssertionError as err:
