@@ -4,14 +4,12 @@ The reference is checked against a real Keras model (SimpleRNN + Dense with a
 sigmoid), the student functions below are written independently of the
 checker's reference, and every probe is checked to tell the mistakes apart.
 """
-import re
-
 import numpy as np
 import pytest
 
 from course_utils.checks import check_predict_last_step
 from course_utils.checks import many_to_one
-from check_helpers import flat
+from check_helpers import fails_with, flat, passes_quietly
 
 PROBE_SEPARATION = 1e-3  # every known mistake must differ from the answer by more than this
 
@@ -63,18 +61,18 @@ def _wrong(read="last", squash="sigmoid", dense_bias_used=True, carry=True, rnn_
 
 
 WRONG_ANSWERS = {
-    # name: (student function, words the message must contain)
-    "mean of states": (_wrong(read="mean"), "averaged the states of all steps"),
-    "first state": (_wrong(read="first"), "state after the FIRST step"),
-    "initial state": (_wrong(read="h0"), "fed the initial state h0"),
-    "every step": (_wrong(read="every"), "prediction at every step"),
-    "logits": (_wrong(squash="none"), "These are logits"),
-    "tanh": (_wrong(squash="tanh"), "squashed with tanh"),
-    "softmax": (_wrong(squash="softmax"), "softmax over a single output"),
-    "squeezed": (_wrong(squash="squeezed"), "shape is (batch,)"),
-    "no dense bias": (_wrong(dense_bias_used=False), "dense_bias seems to be missing"),
-    "state not carried": (_wrong(carry=False), "[STATE-NOT-CARRIED]"),
-    "no rnn bias": (_wrong(rnn_bias=False), "[MISSING-BIAS]"),
+    # name: (student function, the id the message must name)
+    "mean of states": (_wrong(read="mean"), "MANY-TO-ONE-MEAN-STATE"),
+    "first state": (_wrong(read="first"), "MANY-TO-ONE-FIRST-STATE"),
+    "initial state": (_wrong(read="h0"), "MANY-TO-ONE-READS-H0"),
+    "every step": (_wrong(read="every"), "MANY-TO-ONE-EVERY-STEP"),
+    "logits": (_wrong(squash="none"), "PROBABILITY-NO-SIGMOID"),
+    "tanh": (_wrong(squash="tanh"), "PROBABILITY-TANH"),
+    "softmax": (_wrong(squash="softmax"), "PROBABILITY-SOFTMAX-ONE-UNIT"),
+    "squeezed": (_wrong(squash="squeezed"), "OUTPUT-SQUEEZED"),
+    "no dense bias": (_wrong(dense_bias_used=False), "MISSING-BIAS"),
+    "state not carried": (_wrong(carry=False), "STATE-NOT-CARRIED"),
+    "no rnn bias": (_wrong(rnn_bias=False), "MISSING-BIAS"),
 }
 
 
@@ -102,10 +100,9 @@ def test_probes_tell_every_mistake_from_the_answer(hidden):
     separated = {}
     for case in many_to_one._cases(hidden):
         expected = many_to_one.reference_predict_last_step(**case)
-        registry, sentences = many_to_one._wrong_outputs(case)
-        for name, out in {**registry, **sentences}.items():
+        for mistake, out in many_to_one._wrong_outputs(case):
             far = out.shape != expected.shape or np.abs(out - expected).max() > PROBE_SEPARATION
-            separated[name] = separated.get(name, False) or far
+            separated[mistake.hint] = separated.get(mistake.hint, False) or far
     assert len(separated) == 11 and all(separated.values()), separated
 
 
@@ -113,8 +110,7 @@ def test_probes_tell_every_mistake_from_the_answer(hidden):
 def test_probes_tell_the_mistakes_apart(hidden):
     """Where a mistake is caught, no other known mistake gives the same output."""
     for case in many_to_one._cases(hidden):
-        registry, sentences = many_to_one._wrong_outputs(case)
-        outputs = list(registry.values()) + list(sentences.values())
+        outputs = [out for _, out in many_to_one._wrong_outputs(case)]
         expected = many_to_one.reference_predict_last_step(**case)
         caught = [out.shape != expected.shape or np.abs(out - expected).max() > PROBE_SEPARATION
                   for out in outputs]
@@ -128,11 +124,8 @@ def test_probes_tell_the_mistakes_apart(hidden):
 
 @pytest.mark.parametrize("answer", [loop_answer, einsum_float32_answer])
 @pytest.mark.parametrize("hidden", [False, True], ids=["visible", "hidden"])
-def test_right_answers_pass_with_one_line_and_no_stderr(answer, hidden, capfd):
-    check_predict_last_step(answer, hidden=hidden)
-    out, err = capfd.readouterr()
-    assert err == ""
-    assert len(out.strip().splitlines()) == 1 and "predict_last_step" in out
+def test_right_answers_pass_with_one_line_and_no_stderr(answer, hidden, capsys):
+    passes_quietly(check_predict_last_step, answer, capsys, hidden)
 
 
 def test_naive_sigmoid_overflow_stays_silent(capfd):
@@ -143,13 +136,14 @@ def test_naive_sigmoid_overflow_stays_silent(capfd):
     assert capfd.readouterr().err == ""
 
 
-def test_student_that_mutates_its_inputs_cannot_spoil_later_cases():
+def test_student_that_mutates_its_inputs_is_told_so():
     def answer_then_scribble(x, h0, kernel, recurrent_kernel, bias, dense_kernel, dense_bias):
         result = loop_answer(x, h0, kernel, recurrent_kernel, bias, dense_kernel, dense_bias)
         for array in (x, h0, kernel, recurrent_kernel, bias, dense_kernel, dense_bias):
             array[...] = 0.0
         return result
-    check_predict_last_step(answer_then_scribble, hidden=True)
+    fails_with(check_predict_last_step, answer_then_scribble, "[MODIFIES-INPUTS]",
+               "predict_last_step changed its arguments", hidden=True)
 
 
 # ---------------------------------------------------------------- wrong answers
@@ -157,23 +151,23 @@ def test_student_that_mutates_its_inputs_cannot_spoil_later_cases():
 @pytest.mark.parametrize("name", list(WRONG_ANSWERS))
 @pytest.mark.parametrize("hidden", [False, True], ids=["visible", "hidden"])
 def test_known_mistakes_are_named(name, hidden):
-    answer, words = WRONG_ANSWERS[name]
-    with pytest.raises(AssertionError) as info:
-        check_predict_last_step(answer, hidden=hidden)
-    message = flat(str(info.value))
-    assert words in message
-    assert "expected" in message                                # what was expected
-    assert "batch=" in message                                  # on which input
-    # mistakes outside COURSE.md section 4 are sentences, never bracketed ids
-    if not words.startswith("["):
-        assert not re.search(r"\[[A-Z]+(-[A-Z]+)+\]", message)
+    answer, mistake_id = WRONG_ANSWERS[name]
+    message = fails_with(check_predict_last_step, answer, f"[{mistake_id}]", "expected",
+                         "batch=", "predict_last_step", hidden=hidden)
+    assert "GRU" not in message                                 # the words of lesson 01
+    assert "Reread: 01_simple_rnn" in message
+
+
+def test_the_dense_bias_and_the_rnn_bias_are_told_apart():
+    dense = fails_with(check_predict_last_step, _wrong(dense_bias_used=False), "dense_bias is missing")
+    rnn = fails_with(check_predict_last_step, _wrong(rnn_bias=False), "SimpleRNN's bias is missing")
+    assert "SimpleRNN's bias" not in dense and "dense_bias is missing" not in rnn
 
 
 def test_values_outside_zero_one_get_a_hint_even_without_a_known_mistake():
     def shifted(x, h0, kernel, recurrent_kernel, bias, dense_kernel, dense_bias):
         return loop_answer(x, h0, kernel, recurrent_kernel, bias, dense_kernel, dense_bias) + 2.0
-    with pytest.raises(AssertionError, match=r"outside \[0, 1\]"):
-        check_predict_last_step(shifted)
+    fails_with(check_predict_last_step, shifted, "outside [0, 1]", "[PROBABILITY-NO-SIGMOID]")
 
 
 def test_an_unknown_mistake_still_says_expected_got_and_where():
@@ -196,18 +190,15 @@ def test_stub_none_and_crash_get_friendly_messages():
     def crashes(x, h0, kernel, recurrent_kernel, bias, dense_kernel, dense_bias):
         return x @ dense_kernel
 
-    with pytest.raises(AssertionError, match="not implemented yet"):
-        check_predict_last_step(stub)
-    with pytest.raises(AssertionError, match="forget\\s+`return`"):
-        check_predict_last_step(forgot_return)
-    with pytest.raises(AssertionError, match="raised ValueError"):
-        check_predict_last_step(crashes)
+    fails_with(check_predict_last_step, stub, "not implemented yet")
+    fails_with(check_predict_last_step, forgot_return, "forget `return`")
+    fails_with(check_predict_last_step, crashes, "raised ValueError")
 
 
 def test_reassigning_numpy_comparisons_does_not_help(monkeypatch):
     monkeypatch.setattr(np, "allclose", lambda *args, **kwargs: True)
-    with pytest.raises(AssertionError, match="averaged the states"):
-        check_predict_last_step(WRONG_ANSWERS["mean of states"][0])
+    fails_with(check_predict_last_step, WRONG_ANSWERS["mean of states"][0],
+               "[MANY-TO-ONE-MEAN-STATE]")
 
 
 def test_reassigning_numpy_math_cannot_change_the_expected_answer(monkeypatch):
@@ -216,5 +207,4 @@ def test_reassigning_numpy_math_cannot_change_the_expected_answer(monkeypatch):
         return np.full((x.shape[0], 1), 0.5)
     monkeypatch.setattr(np, "abs", lambda a: np.zeros_like(a))
     monkeypatch.setattr(np, "tanh", lambda a: np.zeros_like(a))
-    with pytest.raises(AssertionError, match="expected"):
-        check_predict_last_step(always_one_half)
+    fails_with(check_predict_last_step, always_one_half, "expected")

@@ -8,27 +8,48 @@ state into one probability per sequence::
 
 The checker compares with that reference (``course_utils.simple_rnn`` and
 ``course_utils.activations``), computed when this module is imported. On a mismatch it names the known mistakes whose
-output the student's output reproduces on the same probe: reading the mean of
-all states, the first state or ``h0``; forgetting the sigmoid, using tanh or a
-softmax instead; dropping the dense bias; predicting at every step; squeezing
-the output to shape (batch,). Those mistakes are outside COURSE.md section 4,
-so they are explained in a sentence without an id. Mistakes inside the RNN
-loop (a hand-written loop that does not carry the state, or drops the bias)
-get their registry ids.
+output the student's output reproduces on the same probe, each by its registered
+id (``misconceptions.py``, CONTRIBUTING.md section "Misconception ids"): reading the
+mean of all states, the first state or ``h0``; forgetting the sigmoid, using tanh or a
+softmax instead; dropping the dense bias; predicting at every step; squeezing the
+output to shape (batch,); and the mistakes inside the RNN loop (a hand-written loop
+that does not carry the state, or drops the RNN's bias).
 """
 import numpy as np
 
 from .. import simple_rnn
 from ..activations import sigmoid
-from ._core import checker
-from ._core import Mistake, call_student, compare, matches, passed, to_array
+from ._core import Mistake, call_student, checker, compare, found_mistakes, passed, to_array
 
 __all__ = ["check_predict_last_step"]
 
 _NAME = "predict_last_step"
 _WHAT = "predict_last_step's probabilities"
-_REREAD = "(Reread: 01_simple_rnn, 'Many-to-one: read the last step'.)"
-_DIAGNOSE_ATOL = 1e-4
+
+# The known mistakes, with the words of this exercise where the registry's are general.
+_MEAN = Mistake("MANY-TO-ONE-MEAN-STATE", "the mean of all states, h_seq.mean(axis=1)")
+_FIRST = Mistake("MANY-TO-ONE-FIRST-STATE", "the first state, h_seq[:, 0]")
+_H0 = Mistake("MANY-TO-ONE-READS-H0", "h0 fed to the dense layer")
+_NO_SIGMOID = Mistake("PROBABILITY-NO-SIGMOID", "no sigmoid (the logits)")
+_TANH = Mistake("PROBABILITY-TANH", "tanh instead of the sigmoid")
+_SOFTMAX = Mistake("PROBABILITY-SOFTMAX-ONE-UNIT", "a softmax over the single output")
+_NO_DENSE_BIAS = Mistake(
+    "MISSING-BIAS", "dense_bias left out",
+    explanation="dense_bias is missing: add it after the matrix product, "
+                "h_T @ dense_kernel + dense_bias.",
+    reread="01_simple_rnn, 'Many-to-one: read the last step'")
+_EVERY_STEP = Mistake("MANY-TO-ONE-EVERY-STEP", "a prediction at every step")
+_SQUEEZED = Mistake("OUTPUT-SQUEEZED", "the output squeezed to shape (batch,)")
+_NOT_CARRIED = Mistake(
+    "STATE-NOT-CARRIED", "h0 fed to every step of the RNN loop",
+    explanation="Every step of your RNN loop was fed h0 instead of the previous step's state; "
+                "inside the loop, pass the state you just computed to the next step (or call "
+                "your rnn_forward).")
+_NO_RNN_BIAS = Mistake(
+    "MISSING-BIAS", "the RNN's bias left out",
+    explanation="The SimpleRNN's bias is missing from the loop: every step computes "
+                "tanh(x_t @ kernel + h_prev @ recurrent_kernel + bias).",
+    reread="01_simple_rnn, 'The state update'")
 
 # (batch, T, input_dim, units, h0 is zero, dtype). Visible cases are small, with
 # one-decimal numbers; hidden ones add batch 1, T=1, one unit, input_dim != units, a square
@@ -81,7 +102,7 @@ def reference_predict_last_step(x, h0, kernel, recurrent_kernel, bias, dense_ker
 
 
 def _wrong_outputs(case):
-    """``(registry_variants, sentence_variants)``: what each known mistake returns on ``case``."""
+    """``[(Mistake, output)]``: what each known mistake returns on ``case``."""
     c = {name: np.asarray(value, dtype=np.float64) for name, value in case.items()}
     h_seq = simple_rnn.rnn_forward(c["x"], c["h0"], c["kernel"], c["recurrent_kernel"], c["bias"])
     last = h_seq[:, -1]
@@ -93,41 +114,24 @@ def _wrong_outputs(case):
     not_carried = np.tanh(c["x"][:, -1] @ c["kernel"] + c["h0"] @ c["recurrent_kernel"] + c["bias"])
     no_rnn_bias = simple_rnn.rnn_forward(c["x"], c["h0"], c["kernel"], c["recurrent_kernel"],
                                          np.zeros_like(c["bias"]))[:, -1]
-    registry = {
-        "STATE-NOT-CARRIED": sigmoid(read(not_carried)),
-        "MISSING-BIAS": sigmoid(read(no_rnn_bias)),
-    }
-    sentences = {
-        "It looks like you averaged the states of all steps (h_seq.mean(axis=1)). A many-to-one "
-        "model reads only the final state h_seq[:, -1], the one that has read the whole "
-        f"sequence. {_REREAD}": sigmoid(read(h_seq.mean(axis=1))),
-        "It looks like you used the state after the FIRST step (h_seq[:, 0]). Index -1 gives the "
-        f"last step: h_seq[:, -1]. {_REREAD}": sigmoid(read(h_seq[:, 0])),
-        "It looks like you fed the initial state h0 to the dense layer. Run the RNN over the "
-        f"sequence first and use the state after the last step, h_seq[:, -1]. {_REREAD}":
-            sigmoid(read(c["h0"])),
-        "These are logits, not probabilities: apply sigmoid to h_T @ dense_kernel + dense_bias "
-        "so that every value lies between 0 and 1.": read(last),
-        "It looks like you squashed with tanh; a probability needs the sigmoid (values in 0..1), "
-        "tanh gives values in -1..1.": np.tanh(read(last)),
-        "Every probability is 1.0: that is what a softmax over a single output gives. For one "
-        "yes/no output use the sigmoid.": np.ones_like(read(last)),
-        "dense_bias seems to be missing: add it after the matrix product, "
-        "h_T @ dense_kernel + dense_bias.": sigmoid(last @ c["dense_kernel"]),
-        "It looks like you made a prediction at every step (shape (batch, T, 1)). Many-to-one "
-        "returns one prediction per sequence, from the last step only: shape (batch, 1). "
-        f"{_REREAD}": sigmoid(read(h_seq)),
-        "The values are right but the shape is (batch,): keep the last axis and return shape "
-        "(batch, 1), as keras.layers.Dense(1) does (do not squeeze or flatten).":
-            sigmoid(read(last))[:, 0],
-    }
-    return registry, sentences
+    return [
+        (_NOT_CARRIED, sigmoid(read(not_carried))),
+        (_NO_RNN_BIAS, sigmoid(read(no_rnn_bias))),
+        (_MEAN, sigmoid(read(h_seq.mean(axis=1)))),
+        (_FIRST, sigmoid(read(h_seq[:, 0]))),
+        (_H0, sigmoid(read(c["h0"]))),
+        (_NO_SIGMOID, read(last)),
+        (_TANH, np.tanh(read(last))),
+        (_SOFTMAX, np.ones_like(read(last))),
+        (_NO_DENSE_BIAS, sigmoid(last @ c["dense_kernel"])),
+        (_EVERY_STEP, sigmoid(read(h_seq))),
+        (_SQUEEZED, sigmoid(read(last))[:, 0]),
+    ]
 
 
 def _probe(case):
     """A case with its right answer and the outputs of the known mistakes."""
-    registry, sentences = _wrong_outputs(case)
-    return case, reference_predict_last_step(**case), registry, sentences
+    return case, reference_predict_last_step(**case), _wrong_outputs(case)
 
 
 # Computed once, when the checker is imported (the notebook's first cell), before any
@@ -136,19 +140,17 @@ def _probe(case):
 _PROBES = {hidden: [_probe(case) for case in _cases(hidden)] for hidden in (False, True)}
 
 
-def _check_probe(fn, case, expected, registry, sentences):
+def _check_probe(fn, case, expected, mistakes):
     got = to_array(call_student(fn, *case.values(), name=_NAME), _WHAT)
     try:
-        compare(_WHAT, got, expected, context=_context(case),
-                mistakes=[(Mistake(k), v) for k, v in registry.items()])
+        compare(_WHAT, got, expected, context=_context(case), mistakes=mistakes)
     except AssertionError as err:
-        hints = [sentence for sentence, output in sentences.items()
-                 if matches(got, output, _DIAGNOSE_ATOL)]
-        if not hints and got.shape == expected.shape and ((got < 0) | (got > 1)).any():
-            hints = ["Some values are outside [0, 1], so they cannot be probabilities: "
-                     "did the sigmoid get lost?"]
-        if hints:
-            raise AssertionError("\n".join([str(err)] + hints)) from None
+        # No known mistake, but values no probability can take: the sigmoid got lost somewhere.
+        if (not found_mistakes(got, mistakes, expected=expected)
+                and got.shape == expected.shape and ((got < 0) | (got > 1)).any()):
+            raise AssertionError(
+                f"{err}\nSome values are outside [0, 1], so they cannot be probabilities.\n"
+                + Mistake("PROBABILITY-NO-SIGMOID").describe()) from None
         raise
 
 

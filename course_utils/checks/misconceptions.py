@@ -86,6 +86,90 @@ MISCONCEPTIONS = {m.id: m for m in [
         "just as you pass h.",
         "04_lstm, 'The cell state as a conveyor belt'"),
     # ----------------------------------------------------------------- 01 many-to-one, 03 conventions, 06 parameter counts
+    Misconception(
+        "MANY-TO-ONE-MEAN-STATE",
+        "The states of all steps were averaged (h_seq.mean(axis=1)); a many-to-one model reads "
+        "only the final state h_seq[:, -1], the one that has read the whole sequence.",
+        "01_simple_rnn, 'Many-to-one: read the last step'"),
+    Misconception(
+        "MANY-TO-ONE-FIRST-STATE",
+        "The state after the first step (h_seq[:, 0]) was read; index -1 gives the state after "
+        "the last step, h_seq[:, -1].",
+        "01_simple_rnn, 'Many-to-one: read the last step'"),
+    Misconception(
+        "MANY-TO-ONE-READS-H0",
+        "The initial state h0 went to the output layer; run the RNN over the sequence first and "
+        "read the state after the last step, h_seq[:, -1].",
+        "01_simple_rnn, 'Many-to-one: read the last step'"),
+    Misconception(
+        "MANY-TO-ONE-EVERY-STEP",
+        "A prediction was made at every step (shape (batch, T, 1)); many-to-one returns one "
+        "prediction per sequence, read from the last step only: shape (batch, 1).",
+        "01_simple_rnn, 'Many-to-one: read the last step'"),
+    Misconception(
+        "PROBABILITY-NO-SIGMOID",
+        "These are logits, not probabilities: apply the sigmoid to h_T @ dense_kernel + "
+        "dense_bias so that every value lies between 0 and 1.",
+        "01_simple_rnn, 'Many-to-one: read the last step'"),
+    Misconception(
+        "PROBABILITY-TANH",
+        "The output was squashed with tanh (values in -1..1); a probability needs the sigmoid "
+        "(values in 0..1).",
+        "01_simple_rnn, 'Many-to-one: read the last step'"),
+    Misconception(
+        "PROBABILITY-SOFTMAX-ONE-UNIT",
+        "Every probability is 1.0, which is what a softmax over a single output gives; for one "
+        "yes/no output use the sigmoid.",
+        "01_simple_rnn, 'Many-to-one: read the last step'"),
+    Misconception(
+        "OUTPUT-SQUEEZED",
+        "The values are right but the last axis was dropped (shape (batch,)); keep it and return "
+        "shape (batch, 1), as keras.layers.Dense(1) does (do not squeeze or flatten).",
+        "01_simple_rnn, 'Exercise 3: predict from the last step'"),
+    Misconception(
+        "GRU-FLIP-UNCHANGED",
+        "A weight came back unchanged; z's pre-activation adds x_t @ W_z, h_prev @ U_z and the z "
+        "bias, so the update-gate columns of kernel, recurrent_kernel and bias all change sign.",
+        "03_gru, 'Two conventions for the update'"),
+    Misconception(
+        "GRU-FLIP-ALL-BLOCKS",
+        "Every column was negated; only the update gate's columns [:, :units] (the first of the "
+        "three blocks z, r, h~) change sign, negating r and h~ changes the other gates.",
+        "03_gru, 'Two conventions for the update'"),
+    Misconception(
+        "GRU-FLIP-WRONG-BLOCK",
+        "The reset gate's or the candidate's block was negated instead of the update gate's; "
+        "Keras's block order is z, r, h~, so z is columns [:, :units].",
+        "03_gru, 'Two conventions for the update'"),
+    Misconception(
+        "GRU-FLIP-ONE-MINUS",
+        "The z block holds 1 - w instead of -w; 1 - sigmoid(a) = sigmoid(-a) changes the sign of "
+        "the pre-activation a, so each z weight changes sign and nothing is subtracted from 1.",
+        "03_gru, 'Two conventions for the update'"),
+    Misconception(
+        "GRU-FLIP-ONE-BIAS-ROW",
+        "Only one row of the two-row bias (reset_after=True) was changed; the input bias and the "
+        "recurrent bias both add to z's pre-activation, so negate bias[:, :units].",
+        "03_gru, 'reset_after: where the reset gate acts'"),
+    Misconception(
+        "PARAM-COUNT-EXTRA-BIAS-ROW",
+        "A second bias row was counted where there is none; only a GRU with reset_after=True has "
+        "two bias rows (input and recurrent), every other layer has one.",
+        "06_keras_rnns, 'Counting parameters by hand'"),
+    Misconception(
+        "PARAM-COUNT-ONE-BLOCK",
+        "Only one block was counted; the kernel, recurrent kernel and bias hold one block per "
+        "gate: SimpleRNN 1, GRU 3, LSTM 4.",
+        "06_keras_rnns, 'Counting parameters by hand'"),
+    Misconception(
+        "PARAM-COUNT-NO-RECURRENT",
+        "The recurrent kernel (units x units per block) was left out of the count.",
+        "06_keras_rnns, 'Counting parameters by hand'"),
+    Misconception(
+        "PARAM-COUNT-KERNEL-SIZE",
+        "The kernel was counted as units x units; it maps the inputs to the units, so it holds "
+        "input_dim x units per block.",
+        "06_keras_rnns, 'Counting parameters by hand'"),
     # ----------------------------------------------------------------- 02_vanishing_gradients
     # ----------------------------------------------------------------- 05_gradient_flow
     # ----------------------------------------------------------------- 06_keras_rnns
@@ -126,4 +210,51 @@ MISCONCEPTIONS = {m.id: m for m in [
         "The dropout is not the recurrent layer's own: pass dropout= and recurrent_dropout= to "
         "the GRU itself instead of adding Dropout layers.",
         "08_text_classification, 'The classifier: embedding, GRU, dropout'"),
+    Misconception(
+        "PAD-IDS-NOT-INTEGERS",
+        "The padded ids are floats; word ids are integers: create the array with an integer "
+        "dtype, np.zeros((batch, maxlen), dtype=np.int32).",
+        "08_text_classification, 'Padding a batch'"),
+    Misconception(
+        "PAD-TRANSPOSED",
+        "The padded batch is transposed; it has one row per sequence and one column per place: "
+        "shape (batch, maxlen).",
+        "08_text_classification, 'Padding a batch'"),
+    Misconception(
+        "MASK-OUTPUT-ZEROS",
+        "The state is carried at masked steps but zeros are returned there; h_seq[:, t] is the "
+        "state at every step, the carried one at a masked step.",
+        "08_text_classification, 'Masking: skipping the padding'"),
+    Misconception(
+        "CLASSIFIER-RETURNS-SEQUENCES",
+        "The GRU returns every step (return_sequences=True); a classifier reads only the last "
+        "state: leave return_sequences at False.",
+        "08_text_classification, 'The classifier: embedding, GRU, dropout'"),
+    Misconception(
+        "CLASSIFIER-NO-SOFTMAX",
+        "The outputs are not probabilities (each row should be >= 0 and sum to 1): give the "
+        "last Dense layer activation='softmax'.",
+        "08_text_classification, 'The classifier: embedding, GRU, dropout'"),
+    Misconception(
+        "MASK-ZERO-ARGUMENT-IGNORED",
+        "The Embedding layer has mask_zero=True although mask_zero=False was asked; pass the "
+        "argument on: Embedding(..., mask_zero=mask_zero).",
+        "08_text_classification, 'The classifier: embedding, GRU, dropout'"),
+    Misconception(
+        "DROPOUT-SWAPPED",
+        "dropout and recurrent_dropout are swapped: dropout acts on the GRU's inputs, "
+        "recurrent_dropout on its state.",
+        "08_text_classification, 'The classifier: embedding, GRU, dropout'"),
+    Misconception(
+        "MASK-NOT-PROPAGATED",
+        "Padding before or after the words changes the prediction, so the padding reaches the "
+        "GRU: the mask of Embedding(mask_zero=True) must go straight into the GRU (no layer in "
+        "between that drops it).",
+        "08_text_classification, 'The classifier: embedding, GRU, dropout'"),
+    Misconception(
+        "CLASSIFIER-MAJORITY-ONLY",
+        "The accuracy is no better than always answering the most common topic: train the model "
+        "(run the training cell) and make sure it sees the words (Embedding(mask_zero=True) with "
+        "the course's vocabulary).",
+        "08_text_classification, 'Training'"),
 ]}
