@@ -2,7 +2,8 @@
 
 A cell after an exercise that needs the exercise's function calls
 ``yours_or_course(name, globals(), *args)``: your function runs on the
-arguments; if it is missing, raises anything, or returns something of another
+arguments (copies of them); if it is missing, raises anything, writes into its
+arguments, or returns something of another
 shape (or, for arrays, other values) than the course's own version, the
 course's version is used instead and one line says so (once per cell, however
 often the cell calls it). No cascade of
@@ -18,6 +19,8 @@ import importlib
 import warnings
 
 import numpy as np
+
+from .arguments import copies, modified_arguments
 
 # exercise name -> "module:function" of the course's own implementation
 COURSE_VERSIONS = {
@@ -112,13 +115,18 @@ def yours_or_course(name: str, namespace: dict, *args, quiet: bool = False, **kw
         try:
             with warnings.catch_warnings(), np.errstate(all="ignore"):
                 warnings.simplefilter("ignore")
-                result = yours(*args, **kwargs)
+                used_args, used_kwargs = copies(args, kwargs)   # your function gets copies
+                result = yours(*used_args, **used_kwargs)
+            changed = modified_arguments(yours, args, kwargs, used_args, used_kwargs)
+            if changed:
+                reason = (f"writes into its argument {', '.join(changed)} (MODIFIES-INPUTS: "
+                          "the caller's array would change)")
         except NotImplementedError:
             reason = "is not written yet"
         except Exception as err:  # noqa: BLE001 - any failure of an answer falls back
             reason = f"raised {type(err).__name__}: {str(err)[:120]}"
     expected = course(*args, **kwargs)
-    if reason is None:
+    if reason is None:  # (reason is set when yours raised or wrote into its inputs)
         reason = _differs(result, expected)
         if reason is None:
             return result

@@ -245,6 +245,11 @@ class RemoteFunction:
     def __call__(self, *args, **kwargs):
         return self.__remote_call__(args, kwargs)
 
+    def sibling(self, name: str):
+        """Another name of the student's namespace (a checker tracing a failure to a
+        helper the student wrote, e.g. the cell behind a sequence function)."""
+        return self._executor.resolve(name)
+
 
 _BUILTIN_EXCEPTIONS = {name: cls for name, cls in vars(builtins).items()
                        if isinstance(cls, type) and issubclass(cls, Exception)}
@@ -394,9 +399,13 @@ class JudgedExecute(GradingExecute):
             n for n in reply.get("reference_calls", []) if n in self._exercises)
         if "error" in reply:
             raise remote_exception(reply["error"])
+        if reply.get("modified"):
+            from course_utils.checks._core import InputsModified
+            raise InputsModified([str(n) for n in reply["modified"]],
+                                 returned_none=reply.get("value") is None)
         return self._reply_value(reply, out_arrays)
 
-    def _resolve(self, name: str):
+    def resolve(self, name: str):
         reply, arrays = self._request({"op": "resolve", "name": name}, [], self._index)
         if reply.get("missing"):
             raise NameError(f"name '{name}' is not defined")
@@ -414,7 +423,7 @@ class JudgedExecute(GradingExecute):
         try:
             for call in calls:
                 checker = load_checker(self._checkers[call.checker], list(self.checker_path))
-                args = [self._resolve(value) if kind == "name" else value
+                args = [self.resolve(value) if kind == "name" else value
                         for kind, value in call.args]
                 with contextlib.redirect_stdout(stdout):
                     checker(*args, **call.kwargs)

@@ -207,14 +207,6 @@ def _namespace():
     return get_ipython().user_ns
 
 
-def _copies(args, kwargs):
-    import copy
-
-    generators = [a for a in (*args, *kwargs.values()) if isinstance(a, np.random.Generator)]
-    memo = {id(g): g for g in generators}
-    return copy.deepcopy(args, memo), copy.deepcopy(kwargs, memo)
-
-
 def handle(request_text: str) -> None:
     """Serve one judge request and publish the reply as a display output of type ``MIME``."""
     import warnings
@@ -241,20 +233,23 @@ def handle(request_text: str) -> None:
         kwargs = decode(request["kwargs"], arrays)
         repeat = request.get("repeat")
         trace = _ReferenceTrace(request.get("trace"))
+        # The function gets copies; an argument it changed in place is reported
+        # (MODIFIES-INPUTS), since the copies hide the damage from the result.
+        from course_utils.arguments import copies, modified_arguments
+        modified: list = []
         try:
             if fn is None:
                 raise NameError(f"name {name!r} is not defined")
             with warnings.catch_warnings(), np.errstate(all="ignore"), trace:
                 warnings.simplefilter("ignore")
-                if repeat is None:
-                    a, k = _copies(args, kwargs)
-                    result = fn(*a, **k)
-                else:
-                    result = []
-                    for _ in range(int(repeat)):
-                        a, k = _copies(args, kwargs)
-                        result.append(fn(*a, **k))
-            reply = {"value": encode(result, out_arrays)}
+                result = []
+                for _ in range(1 if repeat is None else int(repeat)):
+                    a, k = copies(args, kwargs)
+                    result.append(fn(*a, **k))
+                    modified = modified or modified_arguments(fn, args, kwargs, a, k)
+            reply = {"value": encode(result[0] if repeat is None else result, out_arrays)}
+            if modified:
+                reply["modified"] = modified
         except KeyboardInterrupt:
             raise  # the judge's timeout: let the kernel report the interrupt
         except BaseException as err:  # noqa: BLE001 - reported to the judge as data

@@ -24,3 +24,9 @@ def flat(message) -> str:
     """A failure message with its line wrapping undone (checkers wrap at 90 characters):
     every run of whitespace becomes one space, so a test can look for a whole sentence."""
     return " ".join(str(message).split())
+
+
+def flex(pattern: str) -> str:
+    """A ``pytest.raises(match=...)`` pattern that also matches where the checker wrapped
+    the line (a space of the pattern matches any whitespace, a newline included)."""
+    return pattern.replace(" ", r"\s")

@@ -7,10 +7,11 @@ with ``load``; lesson engineers can paste the same strings into
 
 - ``CORRECT[function][label]``: right answers written in different styles
   (loops, vectorised, einsum, float64, concatenated weights, scipy's expit, a
-  naive sigmoid that overflows, code that mutates its inputs...). Every checker
+  naive sigmoid that overflows...). Every checker
   must pass all of them, print nothing on stderr and name no mistake.
-- ``WRONG[function][label] = (expected_id, source)``: answers with one mistake;
-  ``expected_id`` is the misconception id (COURSE.md section 4) the checker
+- ``WRONG[function][label] = (expected_id, source)``: answers with one mistake
+  (including answers whose values are right but which write into their inputs);
+  ``expected_id`` is the misconception id (CONTRIBUTING.md, 'Misconception ids') the checker
   must name, or None for a mistake without an id.
 
 It also holds the two helpers the checker tests share: ``MISTAKE_ID`` (finds
@@ -876,6 +877,11 @@ WRONG = {
     "lstm_forward": _LSTM_SEQ_WRONG,
     "rnn_param_count": _PARAM_COUNT_WRONG,
 }
+# Answers that write into their inputs compute the right values, but break whoever
+# called them (the caller's arrays change): the checkers name MODIFIES-INPUTS.
+for _function, _answers in CORRECT.items():
+    for _label in [label for label in _answers if "mutates_inputs" in label]:
+        WRONG[_function][_label] = ("MODIFIES-INPUTS", _answers.pop(_label))
 for _table in (CORRECT, WRONG):
     for _answers in _table.values():
         for _label, _answer in _answers.items():

@@ -22,9 +22,10 @@ CHECKERS = {"rnn_cell_forward": check_rnn_cell_forward, "rnn_forward": check_rnn
 PROBES = {"rnn_cell_forward": rnn_checks._STEP_PROBES, "rnn_forward": rnn_checks._SEQUENCE_PROBES}
 # The ids of COURSE.md section 4 that can happen in each function.
 APPLICABLE = {
-    "rnn_cell_forward": {"MISSING-BIAS", "TRANSPOSED-WEIGHTS", "WRONG-ACTIVATION"},
+    "rnn_cell_forward": {"MISSING-BIAS", "TRANSPOSED-WEIGHTS", "WRONG-ACTIVATION",
+                         "MODIFIES-INPUTS"},
     "rnn_forward": {"MISSING-BIAS", "TRANSPOSED-WEIGHTS", "WRONG-ACTIVATION",
-                    "STATE-NOT-CARRIED", "RETURNS-LAST-ONLY"},
+                    "STATE-NOT-CARRIED", "RETURNS-LAST-ONLY", "MODIFIES-INPUTS"},
 }
 MODES = pytest.mark.parametrize("hidden", [False, True], ids=["visible", "hidden"])
 
@@ -53,7 +54,10 @@ def test_wrong_answer_is_named_by_exactly_its_id(name, label, hidden, capfd):
     message = flat(str(info.value))
     assert MISTAKE_ID.findall(message) == ([expected_id] if expected_id else [])
     assert f"{'hidden' if hidden else 'visible'} case 1 (" in message          # where: which case
-    assert re.search(r"expected|should have shape", message) and "got" in message
+    if expected_id == "MODIFIES-INPUTS":      # right values, but the caller's arrays change
+        assert "in place" in message
+    else:
+        assert re.search(r"expected|should have shape", message) and "got" in message
     if expected_id:
         assert "Reread:" in message
     assert capfd.readouterr().err == ""
@@ -130,3 +134,27 @@ def test_hidden_probes_cover_odd_shapes():
     assert any(s["batch"] == 1 for s in shapes) and any(s["T"] == 1 for s in shapes)
     assert any(s["units"] == 1 for s in shapes)
     assert any(s["input_dim"] != s["units"] for s in shapes)
+
+
+def test_a_cell_that_writes_into_its_inputs_is_blamed_not_the_sequence_loop():
+    source = '''
+import numpy as np
+
+def rnn_cell_forward(x_t, h_prev, kernel, recurrent_kernel, bias):
+    h_next = np.tanh(x_t @ kernel + h_prev @ recurrent_kernel + bias)
+    h_prev[...] = 0            # "tidying up" after computing the output
+    return h_next
+
+def rnn_forward(x, h0, kernel, recurrent_kernel, bias):
+    h, states = h0, []
+    for t in range(x.shape[1]):
+        h = rnn_cell_forward(x[:, t], h, kernel, recurrent_kernel, bias)
+        states.append(h)
+    return np.stack(states, axis=1)
+'''
+    with pytest.raises(AssertionError) as info:
+        check_rnn_forward(sv.load(source, "rnn_forward"))
+    message = flat(str(info.value))
+    assert MISTAKE_ID.findall(message) == ["MODIFIES-INPUTS"]
+    assert "the cause is your rnn_cell_forward" in message and "argument h_prev" in message
+    assert "check the cell's equations" not in message

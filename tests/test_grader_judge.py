@@ -151,10 +151,40 @@ def test_repeated_calls_share_one_generator_and_copy_the_rest():
 
     def draw(probs, rng):
         seen.append(probs)
-        probs[0] = -1.0  # must not leak into the next call
         return int(rng.integers(0, 1000))
 
     probs, rng = np.array([0.5, 0.5]), np.random.default_rng(1)
     draws = call_student(draw, probs, rng, repeat=5)
     assert draws == list(np.random.default_rng(1).integers(0, 1000, size=5))
-    assert probs[0] == 0.5 and all(p is not probs for p in seen)
+    assert len(seen) == 5 and all(p is not probs for p in seen)
+
+
+def test_a_function_that_writes_into_its_input_is_told_which_and_changes_nothing():
+    def draw(probs, rng):
+        probs[0] = -1.0
+        return 0
+
+    probs = np.array([0.5, 0.5])
+    with pytest.raises(StudentCodeError, match="MODIFIES-INPUTS") as info:
+        call_student(draw, probs, np.random.default_rng(1), repeat=3)
+    assert "changed its argument probs in place" in str(info.value).replace("\n", " ")
+    assert probs[0] == 0.5
+
+
+def test_the_kernel_agent_reports_an_argument_written_into(monkeypatch):
+    def rnn_cell_forward(x_t, h_prev, kernel, recurrent_kernel, bias):
+        h_next = np.tanh(x_t @ kernel + h_prev @ recurrent_kernel + bias)
+        h_prev[...] = 0
+        return h_next
+
+    replies = []
+    monkeypatch.setattr(judge_agent, "_namespace", lambda: {"rnn_cell_forward": rnn_cell_forward})
+    monkeypatch.setattr("IPython.display.display",
+                        lambda data, raw: replies.append(judge_agent.unpack(data[judge_agent.MIME])))
+    args = (np.ones((1, 2)), np.ones((1, 3)), np.ones((2, 3)), np.ones((3, 3)), np.zeros(3))
+    arrays = []
+    request = {"op": "call", "name": "rnn_cell_forward", "repeat": None, "trace": [],
+               "args": judge_agent.encode(args, arrays), "kwargs": judge_agent.encode({}, arrays)}
+    judge_agent.handle(judge_agent.pack(request, arrays))
+    (reply, _), = replies
+    assert reply["modified"] == ["h_prev"] and "value" in reply

@@ -18,7 +18,6 @@ so a student cell that later reassigns ``np.allclose`` (or ``np.abs``...)
 cannot make a wrong answer pass.
 """
 import contextlib
-import copy
 import functools
 import io
 import textwrap
@@ -26,6 +25,8 @@ import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
+
+from course_utils.arguments import copies, modified_arguments
 
 from .misconceptions import MISCONCEPTIONS, reread_text
 
@@ -154,12 +155,38 @@ def _failure_place(err):
     return name, line
 
 
-def _copies(args, kwargs):
-    """Deep copies of the arguments; numpy random Generators are shared, not copied,
-    so that repeated calls draw a stream (``repeat``)."""
-    generators = [a for a in (*args, *kwargs.values()) if isinstance(a, np.random.Generator)]
-    memo = {id(g): g for g in generators}
-    return copy.deepcopy(args, memo), copy.deepcopy(kwargs, memo)
+class InputsModified(Exception):
+    """The student's function wrote into the arguments named ``names`` (raised by
+    ``call_student``'s local check, or by the judge's proxy for a remote call)."""
+
+    def __init__(self, names, returned_none: bool = False):
+        super().__init__(", ".join(names))
+        self.names = list(names)
+        self.returned_none = returned_none
+
+
+def _modifies_inputs(name, names, returned_none) -> StudentCodeError:
+    which = " and ".join(", ".join(names).rsplit(", ", 1)) if len(names) > 1 else names[0]
+    noun = "arguments" if len(names) > 1 else "argument"
+    first = names[0]
+    return StudentCodeError(
+        f"{name} changed its {noun} {which} in place. "
+        + Mistake("MODIFIES-INPUTS", explanation=(
+            f"{name} writes into {which} (for example {first}[...] = ... or {first} += ...); "
+            f"whoever called it still needs that array, so build new arrays "
+            f"(e.g. {first} = {first} + ...) and leave the inputs as they came.")).describe()
+        + (f"\nIt also returned None: return the new arrays (did you forget `return`?)."
+           if returned_none else ""))
+
+
+def _call_local(fn, args, kwargs):
+    """``fn`` on copies of the arguments; ``InputsModified`` if it wrote into them."""
+    used_args, used_kwargs = copies(args, kwargs)
+    result = fn(*used_args, **used_kwargs)
+    changed = modified_arguments(fn, args, kwargs, used_args, used_kwargs)
+    if changed:
+        raise InputsModified(changed, returned_none=result is None)
+    return result
 
 
 def call_student(fn, *args, name=None, repeat=None, **kwargs):
@@ -171,8 +198,9 @@ def call_student(fn, *args, name=None, repeat=None, **kwargs):
     (it has ``__remote_call__``): then the whole batch is one round trip.
 
     Raises ``StudentCodeError`` (an AssertionError) with a beginner-friendly
-    message if ``fn`` raises, so a test cell fails with our words rather than
-    a traceback into the checker.
+    message if ``fn`` raises, or writes into one of its arguments
+    (MODIFIES-INPUTS), so a test cell fails with our words rather than a
+    traceback into the checker.
     """
     name = name or getattr(fn, "__name__", "your function")
     remote = getattr(fn, "__remote_call__", None)
@@ -181,13 +209,10 @@ def call_student(fn, *args, name=None, repeat=None, **kwargs):
             if remote is not None:
                 return remote(args, kwargs, repeat=repeat)
             if repeat is None:
-                a, k = _copies(args, kwargs)
-                return fn(*a, **k)
-            results = []
-            for _ in range(repeat):
-                a, k = _copies(args, kwargs)
-                results.append(fn(*a, **k))
-            return results
+                return _call_local(fn, args, kwargs)
+            return [_call_local(fn, args, kwargs) for _ in range(repeat)]
+    except InputsModified as err:
+        raise _modifies_inputs(name, err.names, err.returned_none) from None
     except NotImplementedError as err:
         stub, _ = _failure_place(err)
         own_names = {getattr(fn, "__name__", None),

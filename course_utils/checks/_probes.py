@@ -269,8 +269,54 @@ def check_probe(fn, name, probe, outputs):
             raise AssertionError("\n".join(lines)) from None
 
 
-def check_probes(fn, name, probes, outputs, success):
-    """Check ``fn`` on every probe in order, then print one success line."""
+def student_sibling(fn, other: str):
+    """The student's function ``other``, from the namespace ``fn`` lives in, or None.
+
+    Locally that is ``fn``'s module globals; for the judge's proxy of a function
+    in the grading kernel, ``fn.sibling(other)`` asks the kernel.
+    """
+    try:
+        if hasattr(fn, "sibling"):
+            found = fn.sibling(other)
+        else:
+            found = getattr(fn, "__globals__", {}).get(other)
+    except Exception:  # noqa: BLE001 - no such name (NameError), or no kernel to ask
+        return None
+    return found if callable(found) else None
+
+
+def _cell_modifies_inputs(fn, name, cell_name, cell_probe, probe):
+    """The MODIFIES-INPUTS message for ``cell_name`` if the student's own cell writes into
+    its inputs (the cause of a wrong sequence, not the sequence's equations), else None."""
+    cell = student_sibling(fn, cell_name) if cell_name else None
+    if cell is None or cell_probe is None:
+        return None
+    try:
+        call_student(cell, *cell_probe.args, name=cell_name, **cell_probe.kwargs)
+    except StudentCodeError as err:
+        if "[MODIFIES-INPUTS]" in str(err):
+            return (f"{name} is not right for {probe.case}, and the cause is your "
+                    f"{cell_name}: {err}\n"
+                    f"{name} hands the state it has just stored to {cell_name}, which then "
+                    f"overwrites it. Fix {cell_name} first; the loop in {name} may be fine.")
+    except AssertionError:
+        return None
+    return None
+
+
+def check_probes(fn, name, probes, outputs, success, *, cell_name=None, cell_probe=None):
+    """Check ``fn`` on every probe in order, then print one success line.
+
+    For a sequence function, ``cell_name`` and ``cell_probe`` (one probe of the
+    step function) let a failure be traced to a student's cell that writes into
+    its inputs (MODIFIES-INPUTS) instead of blaming the sequence's equations.
+    """
     for probe in probes:
-        check_probe(fn, name, probe, outputs)
+        try:
+            check_probe(fn, name, probe, outputs)
+        except AssertionError:
+            cause = _cell_modifies_inputs(fn, name, cell_name, cell_probe, probe)
+            if cause:
+                raise AssertionError(cause) from None
+            raise
     passed(f"{name}: {success}")

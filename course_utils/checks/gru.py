@@ -81,4 +81,5 @@ def check_gru_forward(fn, *, hidden=False):
     probes = _SEQUENCE_PROBES[mode]
     check_probes(fn, "gru_forward", probes, [Output("h_seq", ("batch", "T", "units"))],
                  f"h_seq is right on {len(probes)} {mode} cases "
-                 "(reset_after=True and False, T=1 and longer, saturated gates).")
+                 "(reset_after=True and False, T=1 and longer, saturated gates).",
+                 cell_name="gru_cell_forward", cell_probe=_STEP_PROBES[mode][0])

@@ -72,4 +72,5 @@ def check_lstm_forward(fn, *, hidden=False):
     outputs = [Output("h_seq", ("batch", "T", "units")), Output("c_seq", ("batch", "T", "units"))]
     check_probes(fn, "lstm_forward", probes, outputs,
                  f"h_seq and c_seq are right on {len(probes)} {mode} cases "
-                 "(T=1 and longer, zero and non-zero h0 and c0, saturated gates).")
+                 "(T=1 and longer, zero and non-zero h0 and c0, saturated gates).",
+                 cell_name="lstm_cell_forward", cell_probe=_STEP_PROBES[mode][0])

@@ -70,4 +70,5 @@ def check_rnn_forward(fn, *, hidden=False):
     probes = _SEQUENCE_PROBES[mode]
     check_probes(fn, "rnn_forward", probes, [Output("h_seq", ("batch", "T", "units"))],
                  f"h_seq is right on {len(probes)} {mode} cases "
-                 "(T=1 and longer, input_dim = units and != units, zero and non-zero h0).")
+                 "(T=1 and longer, input_dim = units and != units, zero and non-zero h0).",
+                 cell_name="rnn_cell_forward", cell_probe=_STEP_PROBES[mode][0])
