@@ -11,19 +11,18 @@ GRU (``course_utils.conventions.textbook_gru_forward``) on the original ones.
 
 Known mistakes are recognised by comparing each returned weight with the
 weight a wrong conversion produces (negated the wrong block, all blocks, one
-bias row only, ``1 - w`` instead of ``-w``, left unchanged).
+bias row only, ``1 - w`` instead of ``-w``, left unchanged); each is named by
+its registered id (``misconceptions.py``, CONTRIBUTING.md "Misconception ids").
 """
 import numpy as np
 
 from .. import conventions, gru
 from ..weights import random_weights
-from ._core import checker
-from ._core import call_student, compare, matches, passed, to_array
+from ._core import Mistake, call_student, checker, compare, matches, passed, to_array
 
 __all__ = ["check_flip_update_convention"]
 
 _NAME = "flip_update_convention"
-_REREAD = "(Reread: 03_gru, 'Two conventions for the update'.)"
 _WEIGHT_NAMES = ("kernel", "recurrent_kernel", "bias")
 
 
@@ -39,7 +38,7 @@ def _columns(start, stop):
 
 
 def _wrong_conversions(name, weight, units, reset_after):
-    """``{sentence: output}`` for the known wrong conversions of one weight."""
+    """``[(Mistake, output)]`` for the known wrong conversions of one weight."""
     u = units
     z_cols = _columns(0, u)
     original = np.asarray(weight, dtype=np.float64)
@@ -48,36 +47,55 @@ def _wrong_conversions(name, weight, units, reset_after):
     two_rows = name == "bias" and reset_after
     rows_note = (" (bias[:units] selects rows of the two-row bias; the z columns are "
                  "bias[:, :units])") if two_rows else ""
-    variants = {
-        f"{name} came back unchanged: its update-gate {z_cols} must be negated too, because z's "
-        f"pre-activation adds x_t @ W_z, h_prev @ U_z and the z bias, and all of them must "
-        f"change sign.": original,
-        f"{name}: every column was negated, but only the update gate's {z_cols} (the first of the "
-        f"three blocks z, r, h~) should be{rows_note}; negating r and h~ changes the reset gate "
-        f"and the candidate.": -original,
-        f"{name}: the reset gate's block ({_columns(u, 2 * u)}) was negated instead of the "
-        f"update gate's ({z_cols}); Keras's block order is z, r, h~.": _negate_columns(original, u, 2 * u),
-        f"{name}: the candidate's block ({_columns(2 * u, 3 * u)}) was negated instead of the "
-        f"update gate's ({z_cols}); Keras's block order is z, r, h~.":
-            _negate_columns(original, 2 * u, 3 * u),
-        f"{name}: the z block holds 1 - w instead of -w. The identity 1 - sigmoid(a) = sigmoid(-a) "
-        f"changes the sign of the pre-activation a, so each z weight changes sign; nothing is "
-        f"subtracted from 1.": one_minus,
-    }
+
+    def wrong_block(block, cols):
+        return Mistake("GRU-FLIP-WRONG-BLOCK", f"the {block} block of {name} negated",
+                       explanation=f"In {name}, the {block}'s block ({cols}) was negated instead "
+                                   f"of the update gate's ({z_cols}); Keras's block order is z, "
+                                   f"r, h~.")
+
+    mistakes = [
+        (Mistake("GRU-FLIP-UNCHANGED", f"{name} left unchanged",
+                 explanation=f"{name} came back unchanged: its update-gate {z_cols} must be "
+                             f"negated too, because z's pre-activation adds x_t @ W_z, "
+                             f"h_prev @ U_z and the z bias, and all of them must change sign."),
+         original),
+        (Mistake("GRU-FLIP-ALL-BLOCKS", f"every column of {name} negated",
+                 explanation=f"In {name}, every column was negated, but only the update gate's "
+                             f"{z_cols} (the first of the three blocks z, r, h~) should "
+                             f"be{rows_note}; negating r and h~ changes the reset gate and the "
+                             f"candidate."),
+         -original),
+        (wrong_block("reset gate", _columns(u, 2 * u)), _negate_columns(original, u, 2 * u)),
+        (wrong_block("candidate", _columns(2 * u, 3 * u)),
+         _negate_columns(original, 2 * u, 3 * u)),
+        (Mistake("GRU-FLIP-ONE-MINUS", f"1 - w in the z block of {name}",
+                 explanation=f"In {name}, the z block holds 1 - w instead of -w. The identity "
+                             f"1 - sigmoid(a) = sigmoid(-a) changes the sign of the "
+                             f"pre-activation a, so each z weight changes sign; nothing is "
+                             f"subtracted from 1."),
+         one_minus),
+    ]
     if two_rows:
         only_input, only_recurrent = original.copy(), original.copy()
         only_input[0, :u] *= -1
         only_recurrent[1, :u] *= -1
         both_rows = ("with reset_after=True the bias has two rows (input bias, recurrent bias) "
                      "and both add to z's pre-activation, so negate bias[:, :units].")
-        variants[f"bias: only row 0 (the input bias) was negated; {both_rows}"] = only_input
-        variants[f"bias: only row 1 (the recurrent bias) was negated; {both_rows}"] = only_recurrent
+        for row, flipped in ((0, only_input), (1, only_recurrent)):
+            which = "the input bias" if row == 0 else "the recurrent bias"
+            mistakes.append((Mistake("GRU-FLIP-ONE-BIAS-ROW", f"only bias row {row} flipped",
+                                     explanation=f"In bias, only row {row} ({which}) was "
+                                                 f"negated; {both_rows}"), flipped))
         if u == 1:  # with more units, bias[:units] negates both rows: the all-negated case
             first_row = original.copy()
             first_row[0] *= -1
-            variants["bias: the whole input-bias row was negated: bias[:units] selects rows of "
-                     "the two-row bias; the z columns are bias[:, :units]."] = first_row
-    return variants
+            mistakes.append((Mistake(
+                "GRU-FLIP-ONE-BIAS-ROW", "bias[:units] (a whole row) negated",
+                explanation="In bias, the whole input-bias row was negated: bias[:units] selects "
+                            "rows of the two-row bias; the z columns are bias[:, :units]."),
+                first_row))
+    return mistakes
 
 
 def _unpack(result, shapes, context):
@@ -120,18 +138,8 @@ def _check_case(fn, input_dim, units, reset_after, seed, batch, steps, dtype=np.
     expected = conventions.flip_update_convention(*weights, reset_after=reset_after)
 
     for name, got_w, exp_w, original in zip(_WEIGHT_NAMES, got, expected, weights):
-        if matches(got_w, exp_w):
-            continue
-        hints = [sentence for sentence, wrong in
-                 _wrong_conversions(name, original, units, reset_after).items()
-                 if matches(got_w, wrong)]
-        try:
-            compare(f"{name} returned by {_NAME}", got_w, exp_w, context=context)
-        except AssertionError as failure:
-            message = str(failure)
-            if hints:
-                message += "\n" + " ".join(hints) + " " + _REREAD
-            raise AssertionError(message) from None
+        compare(f"{name} returned by {_NAME}", got_w, exp_w, context=context,
+                mistakes=_wrong_conversions(name, original, units, reset_after))
 
     rng = np.random.default_rng(seed + 1)
     x = rng.normal(size=(batch, steps, input_dim)).astype(dtype)
