@@ -5,15 +5,42 @@
 cells, both ``reset_after`` values and several sizes, and compares with
 ``course_utils.weights.rnn_param_count`` (which the tests compare with Keras's
 ``count_params()``). A miscount that equals a known slip (no bias, one GRU bias
-row instead of two, ...) is named; the bias ones carry the MISSING-BIAS id.
+row instead of two, one block, no recurrent kernel, ...) is named by its
+registered id (``misconceptions.py``, CONTRIBUTING.md "Misconception ids").
 """
 from dataclasses import dataclass
+from functools import partial
 
 from course_utils.weights import rnn_param_count
 
-from ._core import checker
-from ._core import call_student, describe_ids, passed
-from .variants import PARAM_COUNT_VARIANTS
+from ._core import Mistake, call_student, checker, explain, passed
+from .variants import param_count
+
+_REREAD = "06_keras_rnns, 'Counting parameters by hand'"
+# The known miscounts: a Mistake and the count it gives (variants.param_count, written
+# independently of course_utils.weights, with one keyword injecting the slip).
+_SLIPS = [
+    (Mistake("MISSING-BIAS", "no bias at all",
+             explanation="The bias was left out of the count: every block has a bias of "
+                         "units numbers, a GRU with reset_after=True two of them.",
+             reread=_REREAD),
+     partial(param_count, bias_rows=0)),
+    (Mistake("MISSING-BIAS",
+             "only one bias row for a GRU with reset_after=True (it has two: input and recurrent)",
+             explanation="A GRU with reset_after=True has two bias rows (input and recurrent), "
+                         "so its bias holds 2 * 3 * units numbers; only one was counted.",
+             reread=_REREAD),
+     partial(param_count, bias_rows=1)),
+    (Mistake("PARAM-COUNT-EXTRA-BIAS-ROW",
+             "two bias rows, but only a GRU with reset_after=True has the second one"),
+     partial(param_count, bias_rows=2)),
+    (Mistake("PARAM-COUNT-ONE-BLOCK", "a single block instead of one per gate"),
+     partial(param_count, blocks=1)),
+    (Mistake("PARAM-COUNT-NO-RECURRENT", "no recurrent_kernel (units x units per block)"),
+     partial(param_count, recurrent=False)),
+    (Mistake("PARAM-COUNT-KERNEL-SIZE", "a units x units kernel instead of input_dim x units"),
+     lambda cell, input_dim, units, reset_after: param_count(cell, units, units, reset_after)),
+]
 
 __all__ = ["check_rnn_param_count"]
 
@@ -25,7 +52,7 @@ class _Case:
     units: int
     reset_after: object   # True / False, or None: not passed (the default, True, applies)
     expected: int
-    slips: tuple          # (Variant, count) of the known slips that give a different count
+    slips: tuple          # (Mistake, count) of the known slips that give a different count
 
     @property
     def kwargs(self):
@@ -40,10 +67,10 @@ def _case(cell, input_dim, units, reset_after=None):
     flag = True if reset_after is None else reset_after
     expected = rnn_param_count(cell, input_dim, units, reset_after=flag)
     slips = []
-    for variant in PARAM_COUNT_VARIANTS:
-        count = variant.fn(cell, input_dim, units, flag)
+    for mistake, count_with in _SLIPS:
+        count = count_with(cell, input_dim, units, flag)
         if count != expected:
-            slips.append((variant, count))
+            slips.append((mistake, count))
     return _Case(cell, input_dim, units, reset_after, expected, tuple(slips))
 
 
@@ -93,12 +120,8 @@ def check_rnn_param_count(fn, *, hidden=False):
         lines = [f"{case.call_text()} ({mode} case): expected {case.expected} parameters "
                  f"(what Keras's count_params() reports), got {got} "
                  f"({got - case.expected:+d})."]
-        found = [variant for variant, count in case.slips if count == got]
-        ids = list(dict.fromkeys(v.id for v in found if v.id))
-        if ids:
-            lines.append(describe_ids(ids))
-        for variant in found:
-            lines.append(f"(Your count is exactly the count with {variant.hint}.)")
+        found = [mistake for mistake, count in case.slips if count == got]
+        lines.extend(explain(found, what_we_get="count"))
         if not found:
             lines.append("Count per block: input_dim * units (kernel) + units * units "
                          "(recurrent_kernel) + units (bias); SimpleRNN has 1 block, GRU 3, "
