@@ -16,7 +16,10 @@ from course_utils.checks.misconceptions import MISCONCEPTIONS
 from check_helpers import fails_with, passes_quietly
 
 NEW_IDS = ["PADDING-WRONG-SIDE", "MASK-INVERTED", "TRUNCATED-WRONG-END", "MASK-IGNORED",
-           "MASK-STATE-RESET", "EMBEDDING-NO-MASK", "DROPOUT-NOT-RECURRENT"]
+           "MASK-STATE-RESET", "EMBEDDING-NO-MASK", "DROPOUT-NOT-RECURRENT", "PAD-IDS-NOT-INTEGERS",
+           "PAD-TRANSPOSED", "MASK-OUTPUT-ZEROS", "CLASSIFIER-RETURNS-SEQUENCES",
+           "CLASSIFIER-NO-SOFTMAX", "MASK-ZERO-ARGUMENT-IGNORED", "DROPOUT-SWAPPED",
+           "MASK-NOT-PROPAGATED", "CLASSIFIER-MAJORITY-ONLY"]
 
 
 def test_new_ids_are_registered_and_point_to_lesson_08():
@@ -55,32 +58,47 @@ def test_correct_pad_batch_passes_quietly(fn, hidden, capsys):
     passes_quietly(check_pad_batch, fn, capsys, hidden)
 
 
-def test_padding_on_the_wrong_side_is_named():
-    def wrong(sequences, maxlen=None, padding="post"):
-        return pad_loop(sequences, maxlen, "pre" if padding == "post" else "post")
-    fails_with(check_pad_batch, wrong, "[PADDING-WRONG-SIDE]", "expected ids")
+def pad_on_the_other_side(sequences, maxlen=None, padding="post"):
+    return pad_loop(sequences, maxlen, "pre" if padding == "post" else "post")
 
 
-def test_inverted_mask_is_named():
-    def wrong(sequences, maxlen=None, padding="post"):
-        ids, mask = pad_loop(sequences, maxlen, padding)
-        return ids, ~mask
-    fails_with(check_pad_batch, wrong, "[MASK-INVERTED]", "mask returned by pad_batch")
+def pad_with_an_inverted_mask(sequences, maxlen=None, padding="post"):
+    ids, mask = pad_loop(sequences, maxlen, padding)
+    return ids, ~mask
 
 
-def test_truncating_the_wrong_end_is_named():
-    def wrong(sequences, maxlen=None, padding="post"):
-        if maxlen is not None:
-            sequences = [s[-maxlen:] for s in sequences]
-        return pad_loop(sequences, maxlen, padding)
-    fails_with(check_pad_batch, wrong, "[TRUNCATED-WRONG-END]")
+def pad_keeping_the_last_ids(sequences, maxlen=None, padding="post"):
+    if maxlen is not None:
+        sequences = [s[-maxlen:] for s in sequences]
+    return pad_loop(sequences, maxlen, padding)
 
 
-def test_float_ids_are_refused_with_a_dtype_hint():
-    def floats(sequences, maxlen=None, padding="post"):
-        ids, mask = pad_loop(sequences, maxlen, padding)
-        return ids.astype(np.float32), mask
-    fails_with(check_pad_batch, floats, "dtype=np.int32")
+def pad_with_float_ids(sequences, maxlen=None, padding="post"):
+    ids, mask = pad_loop(sequences, maxlen, padding)
+    return ids.astype(np.float32), mask
+
+
+def pad_transposed(sequences, maxlen=None, padding="post"):
+    ids, mask = pad_loop(sequences, maxlen, padding)
+    return ids.T, mask.T
+
+
+PAD_MISTAKES = {   # wrong pad_batch: (the id the message names, words it must hold)
+    pad_on_the_other_side: ("PADDING-WRONG-SIDE", "expected ids"),
+    pad_with_an_inverted_mask: ("MASK-INVERTED", "mask returned by pad_batch"),
+    pad_keeping_the_last_ids: ("TRUNCATED-WRONG-END", "maxlen="),
+    pad_with_float_ids: ("PAD-IDS-NOT-INTEGERS", "dtype=np.int32"),
+    pad_transposed: ("PAD-TRANSPOSED", "(batch, maxlen)"),
+}
+
+
+@pytest.mark.parametrize("hidden", [False, True])
+@pytest.mark.parametrize("fn", list(PAD_MISTAKES), ids=lambda f: f.__name__)
+def test_pad_batch_mistakes_are_named(fn, hidden):
+    mistake_id, words = PAD_MISTAKES[fn]
+    message = fails_with(check_pad_batch, fn, f"[{mistake_id}]", words, "pad_batch",
+                         "Reread: 08_text_classification, 'Padding a batch'", hidden=hidden)
+    assert "GRU" not in message
 
 
 def test_pad_batch_returning_one_array_is_explained():
@@ -136,32 +154,57 @@ def test_expected_values_are_keras_outputs():
     assert mask.dtype == bool and (~mask).any()
 
 
-def test_mask_ignored_is_named():
-    from course_utils.simple_rnn import rnn_forward
-    fails_with(check_masked_rnn_forward, lambda x, mask, h0, k, u, b: rnn_forward(x, h0, k, u, b),
-               "[MASK-IGNORED]", "the first wrong step is t=3")
+def masked_ignoring_the_mask(x, mask, h0, kernel, recurrent_kernel, bias):
+    h, states = h0, []
+    for t in range(x.shape[1]):
+        h = np.tanh(x[:, t] @ kernel + h @ recurrent_kernel + bias)
+        states.append(h)
+    return np.stack(states, axis=1)
 
 
-@pytest.mark.parametrize("reset", ["zeros", "h0"])
-def test_state_reset_at_padding_is_named(reset):
+def _resetting(value):
     def wrong(x, mask, h0, kernel, recurrent_kernel, bias):
         h, states = h0, []
         for t in range(x.shape[1]):
             new = np.tanh(x[:, t] @ kernel + h @ recurrent_kernel + bias)
-            h = np.where(mask[:, t, None], new, 0.0 if reset == "zeros" else h0)
+            h = np.where(mask[:, t, None], new, 0.0 if value == "zeros" else h0)
             states.append(h)
         return np.stack(states, axis=1)
-    fails_with(check_masked_rnn_forward, wrong, "[MASK-STATE-RESET]")
+    wrong.__name__ = f"masked_resetting_to_{value}"
+    return wrong
 
 
-def test_inverted_mask_in_the_forward_pass_is_named():
-    fails_with(check_masked_rnn_forward, lambda x, mask, *rest: masked_loop(x, ~mask, *rest),
-               "[MASK-INVERTED]")
+def masked_with_the_mask_inverted(x, mask, *rest):
+    return masked_loop(x, ~np.asarray(mask, dtype=bool), *rest)
 
 
-def test_returning_the_final_state_only_is_named():
-    fails_with(check_masked_rnn_forward, lambda *args: masked_loop(*args)[:, -1],
-               "[RETURNS-LAST-ONLY]")
+def masked_returning_zeros_at_padding(x, mask, h0, kernel, recurrent_kernel, bias):
+    return masked_loop(x, mask, h0, kernel, recurrent_kernel, bias) * mask[:, :, None]
+
+
+def masked_returning_the_final_state(*args):
+    return masked_loop(*args)[:, -1]
+
+
+MASKED_MISTAKES = {   # wrong masked_rnn_forward: the id the message names
+    masked_ignoring_the_mask: "MASK-IGNORED",
+    _resetting("zeros"): "MASK-STATE-RESET",
+    _resetting("h0"): "MASK-STATE-RESET",
+    masked_with_the_mask_inverted: "MASK-INVERTED",
+    masked_returning_zeros_at_padding: "MASK-OUTPUT-ZEROS",
+    masked_returning_the_final_state: "RETURNS-LAST-ONLY",
+}
+
+
+@pytest.mark.parametrize("hidden", [False, True])
+@pytest.mark.parametrize("fn", list(MASKED_MISTAKES), ids=lambda f: f.__name__)
+def test_masked_rnn_forward_mistakes_are_named(fn, hidden):
+    fails_with(check_masked_rnn_forward, fn, f"[{MASKED_MISTAKES[fn]}]", "masked_rnn_forward",
+               "case 1", hidden=hidden)
+
+
+def test_mask_ignored_is_located_in_time():
+    fails_with(check_masked_rnn_forward, masked_ignoring_the_mask, "the first wrong step is t=3")
 
 
 def test_checker_does_not_modify_its_probes():
@@ -172,7 +215,7 @@ def test_checker_does_not_modify_its_probes():
         for a in (x, mask, h0, kernel):
             a[...] = 0
         return result
-    check_masked_rnn_forward(vandal)
+    fails_with(check_masked_rnn_forward, vandal, "[MODIFIES-INPUTS]")
     for a, b in zip(before, checks._MASKED_PROBES["visible"][0].args):
         assert np.array_equal(a, b)
 
@@ -195,34 +238,46 @@ def test_correct_classifier_passes_quietly(fn, hidden, capsys):
     passes_quietly(check_build_text_classifier, fn, capsys, hidden)
 
 
-def test_classifier_without_mask_zero_is_named():
-    def no_mask(*args, mask_zero=True, **kwargs):
-        return tc.build_text_classifier(*args, mask_zero=False, **kwargs)
-    fails_with(check_build_text_classifier, no_mask, "[EMBEDDING-NO-MASK]")
+def _classifier(*, mask_zero_used=None, dropout_layer=False, swap_dropout=False,
+                return_sequences=False, activation="softmax", between=None):
+    """A wrong build_text_classifier, written with keras.Sequential; each keyword one slip."""
+    def build(vocab_size, num_classes, maxlen, units=32, embedding_dim=32,
+              dropout=0.2, recurrent_dropout=0.2, mask_zero=True):
+        import keras
+        rates = (recurrent_dropout, dropout) if swap_dropout else (dropout, recurrent_dropout)
+        layers = [keras.Input(shape=(maxlen,), dtype="int32"),
+                  keras.layers.Embedding(vocab_size, embedding_dim, mask_zero=(
+                      mask_zero if mask_zero_used is None else mask_zero_used))]
+        if dropout_layer:
+            layers.append(keras.layers.Dropout(dropout))
+            rates = (0.0, 0.0)
+        if between:
+            layers.append(keras.layers.Lambda(lambda h: h * 1.0))   # drops the mask
+        layers += [keras.layers.GRU(units, dropout=rates[0], recurrent_dropout=rates[1],
+                                    return_sequences=return_sequences),
+                   keras.layers.Dense(num_classes, activation=activation)]
+        return keras.Sequential(layers)
+    return build
 
 
-def test_dropout_layers_instead_of_the_grus_own_are_named(keras):
-    def dropout_layers(vocab_size, num_classes, maxlen, units=32, embedding_dim=32,
-                       dropout=0.2, recurrent_dropout=0.2, mask_zero=True):
-        return keras.Sequential([
-            keras.Input(shape=(maxlen,), dtype="int32"),
-            keras.layers.Embedding(vocab_size, embedding_dim, mask_zero=mask_zero),
-            keras.layers.Dropout(dropout),
-            keras.layers.GRU(units),
-            keras.layers.Dense(num_classes, activation="softmax")])
-    fails_with(check_build_text_classifier, dropout_layers, "[DROPOUT-NOT-RECURRENT]")
+MODEL_MISTAKES = {   # label: (wrong build_text_classifier, the id its message names, hidden)
+    "no mask_zero": (_classifier(mask_zero_used=False), "EMBEDDING-NO-MASK", False),
+    "mask_zero=True always": (_classifier(mask_zero_used=True), "MASK-ZERO-ARGUMENT-IGNORED",
+                              True),
+    "Dropout layer": (_classifier(dropout_layer=True), "DROPOUT-NOT-RECURRENT", False),
+    "dropouts swapped": (_classifier(swap_dropout=True), "DROPOUT-SWAPPED", False),
+    "return_sequences": (_classifier(return_sequences=True), "CLASSIFIER-RETURNS-SEQUENCES",
+                         False),
+    "no softmax": (_classifier(activation=None), "CLASSIFIER-NO-SOFTMAX", False),
+    "mask dropped": (_classifier(between="lambda"), "MASK-NOT-PROPAGATED", False),
+}
 
 
-def test_return_sequences_is_explained(keras):
-    def every_step(vocab_size, num_classes, maxlen, units=32, embedding_dim=32,
-                   dropout=0.2, recurrent_dropout=0.2, mask_zero=True):
-        return keras.Sequential([
-            keras.Input(shape=(maxlen,), dtype="int32"),
-            keras.layers.Embedding(vocab_size, embedding_dim, mask_zero=mask_zero),
-            keras.layers.GRU(units, dropout=dropout, recurrent_dropout=recurrent_dropout,
-                             return_sequences=True),
-            keras.layers.Dense(num_classes, activation="softmax")])
-    fails_with(check_build_text_classifier, every_step, "return_sequences")
+@pytest.mark.parametrize("label", list(MODEL_MISTAKES))
+def test_classifier_mistakes_are_named(label, keras):
+    fn, mistake_id, hidden = MODEL_MISTAKES[label]
+    fails_with(check_build_text_classifier, fn, f"[{mistake_id}]", "build_text_classifier(",
+               "Reread: 08_text_classification, 'The classifier", hidden=hidden)
 
 
 # ================================================================ the trained model
@@ -260,7 +315,7 @@ def test_a_model_that_always_answers_one_topic_fails(keras):
     shift = np.full(tc.NUM_CLASSES, 0.0)
     shift[1] = 1e4
     fails_with(check_trained_text_classifier, naive_bayes_as_keras(keras, prior_shift=shift),
-               "most common topic", "bag-of-words baseline")
+               "most common topic", "bag-of-words baseline", "[CLASSIFIER-MAJORITY-ONLY]")
 
 
 def test_trained_model_of_the_wrong_output_shape_is_explained(keras):

@@ -17,7 +17,8 @@ The expected ``h_seq`` of ``masked_rnn_forward`` is what ``keras.layers.SimpleRN
 check; importing this module runs no TensorFlow op, so a process forked after the
 import is safe). Known mistakes are recognised
 by comparing outputs with those of the wrong variants in ``variants.py`` on the
-same probes, never by reading source; their ids are in ``misconceptions.py``.
+same probes, never by reading source; each is a ``Mistake`` with its registered id
+(``misconceptions.py``, CONTRIBUTING.md "Misconception ids").
 """
 import functools
 import logging
@@ -27,30 +28,23 @@ import numpy as np
 from .. import masking as reference
 from .. import text_classifier as classifier_reference
 from ..weights import keras_layer
-from ._core import (call_student, checker, compare, describe_ids, matches,
-                    passed, to_array)
+from ._core import (DIAGNOSIS_ATOL, Mistake, call_student, checker, compare, explain,
+                    found_mistakes, matches, passed, same, to_array)
 from ._probes import Output, Probe, check_probes, hand_sized, probe_weights
-from .variants import MASKED_RNN_VARIANTS, pad_variants
+from .misconceptions import reread_text
+from .variants import masked_unroll, pad_variants
 
 __all__ = ["check_pad_batch", "check_masked_rnn_forward", "check_build_text_classifier",
            "check_trained_text_classifier"]
 
-_LESSON = "08_text_classification"
-SECTIONS = {
-    "padding": "Padding a batch",
-    "masking": "Masking: skipping the padding",
-    "model": "The classifier: embedding, GRU, dropout",
-    "training": "Training",
-}
-DIAGNOSIS_ATOL = 1e-4
+# The sections a failure without a known mistake sends the student back to.
+_REREAD_PADDING = reread_text("08_text_classification, 'Padding a batch'")
+_REREAD_MODEL = reread_text("08_text_classification, 'The classifier: embedding, GRU, dropout'")
+_REREAD_TRAINING = reread_text("08_text_classification, 'Training'")
 
 # Captured at import time, before any student code runs.
 _asarray, _array, _isfinite, _abs = np.asarray, np.array, np.isfinite, np.abs
 _float64, _default_rng, _issubdtype, _integer = np.float64, np.random.default_rng, np.issubdtype, np.integer
-
-
-def _reread(section):
-    return f"(Reread: {_LESSON}, '{SECTIONS[section]}'.)"
 
 
 # ================================================================ exercise 1: pad_batch
@@ -64,7 +58,9 @@ def _pad_case(sequences, maxlen, padding):
         outs = variant.fn(sequences, maxlen, padding)
         if all(matches(o, e) for o, e in zip(outs, expected)):
             continue
-        mistakes.append((variant, outs))
+        mistakes.append((Mistake(variant.id, variant.hint), outs))
+    mistakes.append((Mistake("PAD-TRANSPOSED", "the padded batch transposed"),
+                     tuple(_array(e).T for e in expected)))
     shown = str(sequences) if sum(len(s) for s in sequences) <= 24 else \
         f"{len(sequences)} sequences of lengths {[len(s) for s in sequences]}"
     context = f"sequences={shown}, maxlen={maxlen}, padding={padding!r}"
@@ -109,15 +105,14 @@ def _check_pad_probe(fn, sequences, kwargs, expected, mistakes, context):
     got = _two_arrays(call_student(fn, sequences, name="pad_batch", **kwargs), "pad_batch",
                       "(ids, mask)")
     got_ids, got_mask = to_array(got[0], "ids"), to_array(got[1], "mask")
-    found = [v for v, outs in mistakes
-             if all(g.shape == o.shape and matches(g, o) for g, o in zip((got_ids, got_mask), outs))]
-    hint = ("\n" + describe_ids(dict.fromkeys(v.id for v in found))) if found \
-        else " " + _reread("padding")
+    found = found_mistakes((got_ids, got_mask), mistakes, expected=expected)
+    hint = ("\n" + "\n".join(explain(found))) if found else " " + _REREAD_PADDING
     for what, value, want in (("ids", got_ids, expected[0]), ("mask", got_mask, expected[1])):
         if value.shape != want.shape:
             extra = ""
-            if value.shape == want.shape[::-1]:
-                extra = " That is the transposed shape: one row per sequence, one column per place."
+            if value.shape == want.shape[::-1] and value.shape != want.shape:
+                extra = "\n" + Mistake("PAD-TRANSPOSED").describe()
+                hint = ""
             elif kwargs["maxlen"] is None:
                 extra = " With maxlen=None, maxlen is the length of the longest sequence."
             raise AssertionError(f"{what} returned by pad_batch for {context}: expected shape "
@@ -130,9 +125,8 @@ def _check_pad_probe(fn, sequences, kwargs, expected, mistakes, context):
                                  f"{hint}") from None
     if not _issubdtype(_asarray(got[0]).dtype, _integer):
         raise AssertionError(f"ids returned by pad_batch for {context} has dtype "
-                             f"{_asarray(got[0]).dtype}; word ids are integers: create the array "
-                             f"with dtype=np.int32 (np.zeros((batch, maxlen), dtype=np.int32)). "
-                             f"{_reread('padding')}")
+                             f"{_asarray(got[0]).dtype}, but the values are right.\n"
+                             + Mistake("PAD-IDS-NOT-INTEGERS").describe())
 
 
 @checker
@@ -166,6 +160,22 @@ _MASKED_SPECS = {
                dict(batch=2, T=1, input_dim=3, units=2, seed=804, kind="random"),
                dict(batch=3, T=5, input_dim=5, units=2, seed=805, kind="empty")],
 }
+
+
+# The known mistakes of masked_rnn_forward: a Mistake and the masked SimpleRNN that makes it.
+_MASK_MISTAKES = [
+    (Mistake("MASK-IGNORED", "the mask ignored (every step computed)"),
+     functools.partial(masked_unroll, on_masked="step")),
+    (Mistake("MASK-STATE-RESET", "the state set to zeros at masked steps"),
+     functools.partial(masked_unroll, on_masked="zeros")),
+    (Mistake("MASK-STATE-RESET", "the state set back to h0 at masked steps"),
+     functools.partial(masked_unroll, on_masked="h0")),
+    (Mistake("MASK-INVERTED",
+             "the mask read the other way round (steps computed where it is False)"),
+     functools.partial(masked_unroll, invert=True)),
+    (Mistake("MASK-OUTPUT-ZEROS", "the state carried but zeros returned at masked steps"),
+     functools.partial(masked_unroll, output_at_masked="zeros")),
+]
 
 
 def _random_mask(rng, batch, steps, kind):
@@ -219,12 +229,12 @@ def _masked_probe(mode, number, spec):
                  "empty": "a row of padding only"}[spec["kind"]]
     h0[~mask[:, 0]] = 0.0          # rows that start with padding: h0 = 0 (see _keras_expected)
     as64 = [a.astype(np.float64) for a in (x, h0, *weights)]
-    mistakes = []                  # (variant, outputs); those equal to Keras's are dropped later
-    for variant in MASKED_RNN_VARIANTS:
-        outs = variant.fn(as64[0], mask, *as64[1:])
-        if any(v.id == variant.id and matches(outs, o[0], DIAGNOSIS_ATOL) for v, o in mistakes):
+    mistakes = []                  # (Mistake, outputs); those equal to Keras's are dropped later
+    for mistake, wrong_forward in _MASK_MISTAKES:
+        outs = wrong_forward(as64[0], mask, *as64[1:])
+        if any(m.id == mistake.id and matches(outs, o[0], DIAGNOSIS_ATOL) for m, o in mistakes):
             continue
-        mistakes.append((variant, (outs,)))
+        mistakes.append((mistake, (outs,)))
     sizes = {"batch": batch, "T": steps, "input_dim": spec["input_dim"], "units": spec["units"]}
     shown = f"mask={mask.astype(int).tolist()}" if mask.size <= 12 else f"{words}"
     case = (f"{mode} case {number} (" + ", ".join(f"{k}={v}" for k, v in sizes.items())
@@ -259,6 +269,16 @@ def check_masked_rnn_forward(fn, *, hidden=False):
     against ``keras.layers.SimpleRNN(return_sequences=True)`` called with the same mask."""
     mode = "hidden" if hidden else "visible"
     probes = _with_keras_expected(_MASKED_PROBES[mode])
+    try:
+        _check_masked_probes(fn, probes, hidden)
+    except AssertionError as err:
+        if str(err).startswith("masked_rnn_forward"):
+            raise
+        raise AssertionError(f"masked_rnn_forward: {err}") from None
+
+
+def _check_masked_probes(fn, probes, hidden):
+    mode = "hidden" if hidden else "visible"
     check_probes(fn, "masked_rnn_forward", probes, [Output("h_seq", ("batch", "T", "units"))],
                  f"h_seq equals keras.layers.SimpleRNN(return_sequences=True) called with the mask, "
                  f"to 1e-05, on {len(probes)} {mode} cases "
@@ -326,63 +346,58 @@ def _check_built_classifier(model, case):
     out = _predict(model, post, f"the model of {where}, called on ids of shape "
                                 f"{tuple(post.shape)},")
     if out.shape != (len(post), classes):
-        hint = (" The GRU returns every step (return_sequences=True); a classifier reads only "
-                "the last state: leave return_sequences at False." if out.ndim == 3 else
-                " The last layer is Dense(num_classes, activation='softmax')." if out.ndim == 2
-                else "")
+        hint = ("\n" + Mistake("CLASSIFIER-RETURNS-SEQUENCES").describe() if out.ndim == 3 else
+                " The last layer is Dense(num_classes, activation='softmax'). " + _REREAD_MODEL
+                if out.ndim == 2 else " " + _REREAD_MODEL)
         raise AssertionError(f"{where}: the output for ids of shape {tuple(post.shape)} should "
                              f"have shape (batch, num_classes) = ({len(post)}, {classes}), but it "
-                             f"has shape {tuple(out.shape)}. Its layers: {layers}.{hint} "
-                             f"{_reread('model')}")
+                             f"has shape {tuple(out.shape)}. Its layers: {layers}.{hint}")
     if not _isfinite(out).all() or (out < -1e-6).any() or (_abs(out.sum(axis=1) - 1) > 1e-4).any():
-        raise AssertionError(f"{where}: the outputs are not probabilities (each row should be "
-                             f">= 0 and sum to 1): give the last layer activation='softmax'. "
-                             f"{_reread('model')}")
+        raise AssertionError(f"{where}: the outputs for ids of shape {tuple(post.shape)} are "
+                             f"not probabilities (row 0 sums to {out[0].sum():.4g}).\n"
+                             + Mistake("CLASSIFIER-NO-SOFTMAX").describe())
     embeddings = _layers_of(model, keras.layers.Embedding)
     grus = _layers_of(model, keras.layers.GRU)
     if len(embeddings) != 1 or len(grus) != 1:
         raise AssertionError(f"{where}: expected one Embedding and one GRU layer, the model has "
-                             f"the layers {layers}. {_reread('model')}")
+                             f"the layers {layers}. {_REREAD_MODEL}")
     emb, gru = embeddings[0], grus[0]
     if (emb.input_dim, emb.output_dim) != (vocab, embedding):
         raise AssertionError(f"{where}: the Embedding layer is Embedding({emb.input_dim}, "
                              f"{emb.output_dim}); expected Embedding(vocab_size={vocab}, "
-                             f"embedding_dim={embedding}). {_reread('model')}")
+                             f"embedding_dim={embedding}). {_REREAD_MODEL}")
     if bool(emb.mask_zero) != mask_zero:
-        problem = (describe_ids(["EMBEDDING-NO-MASK"]) if mask_zero else
-                   "The Embedding layer has mask_zero=True although mask_zero=False was asked: "
-                   "pass the argument on, Embedding(..., mask_zero=mask_zero).")
+        problem = Mistake("EMBEDDING-NO-MASK" if mask_zero
+                          else "MASK-ZERO-ARGUMENT-IGNORED").describe()
         raise AssertionError(f"{where}: Embedding(mask_zero={emb.mask_zero}).\n{problem}")
     if gru.units != units:
         raise AssertionError(f"{where}: the GRU has {gru.units} units; expected units={units}. "
-                             f"{_reread('model')}")
+                             f"{_REREAD_MODEL}")
     want = (case["dropout"], case["recurrent_dropout"])
     got = (float(gru.dropout), float(gru.recurrent_dropout))
-    if not np.allclose(got, want):
-        extra = ""
+    if not same(got, want, 1e-9):
+        extra = " " + _REREAD_MODEL
         if _layers_of(model, keras.layers.Dropout) or _layers_of(model, keras.layers.SpatialDropout1D):
-            extra = "\n" + describe_ids(["DROPOUT-NOT-RECURRENT"])
-        elif np.allclose(got, want[::-1]):
-            extra = ("\ndropout and recurrent_dropout are swapped: dropout acts on the GRU's "
-                     "inputs, recurrent_dropout on its state.")
+            extra = "\n" + Mistake("DROPOUT-NOT-RECURRENT").describe()
+        elif same(got, want[::-1], 1e-9):
+            extra = "\n" + Mistake("DROPOUT-SWAPPED").describe()
         raise AssertionError(f"{where}: the GRU has dropout={got[0]:g} and recurrent_dropout="
                              f"{got[1]:g}; expected dropout={want[0]:g}, recurrent_dropout="
-                             f"{want[1]:g}.{extra} {_reread('model')}")
+                             f"{want[1]:g}.{extra}")
     expected = {classifier_reference.text_classifier_param_count(vocab, classes, units, embedding)}
     expected.add(min(expected) - 3 * units)    # reset_after=False (one bias row) is a GRU too
     if model.count_params() not in expected:
         counts = ", ".join(f"{type(lay).__name__} {lay.count_params()}" for lay in model.layers)
         raise AssertionError(f"{where}: the model has {model.count_params()} parameters, expected "
                              f"{max(expected)} for Embedding -> GRU -> Dense softmax and nothing "
-                             f"else. Its layers: {counts}. {_reread('model')}")
+                             f"else. Its layers: {counts}. {_REREAD_MODEL}")
     if mask_zero:   # with the mask, padding before or after the words changes nothing
         out_pre = _predict(model, pre, f"the model of {where}")
         if not matches(out_pre, out, 1e-5):
             raise AssertionError(
                 f"{where}: the same ids padded before instead of after the words change the "
-                f"prediction (largest difference {_abs(out_pre - out).max():.3g}), so the "
-                f"padding reaches the GRU: the mask of Embedding(mask_zero=True) must go straight "
-                f"into the GRU (no layer in between that drops it). {_reread('model')}")
+                f"prediction (largest difference {_abs(out_pre - out).max():.3g}). Its layers: "
+                f"{layers}.\n" + Mistake("MASK-NOT-PROPAGATED").describe())
 
 
 @checker
@@ -420,7 +435,7 @@ def _model_maxlen(model):
         shape = shape[0]
     if shape is None or len(shape) != 2:
         raise AssertionError(f"the model should take padded word ids, shape (batch, maxlen); its "
-                             f"input shape is {shape}. {_reread('model')}")
+                             f"input shape is {shape}. {_REREAD_MODEL}")
     return shape[1] or classifier_reference.MAXLEN
 
 
@@ -442,21 +457,19 @@ def check_trained_text_classifier(model, *, hidden=False):
     if probs.shape != (len(ids), classes):
         raise AssertionError(f"the model's output for {len(ids)} texts should have shape "
                              f"({len(ids)}, {classes}), one probability per topic, but it has "
-                             f"shape {tuple(probs.shape)}. {_reread('model')}")
+                             f"shape {tuple(probs.shape)}. {_REREAD_MODEL}")
     value = float(np.mean(probs.argmax(axis=1) == labels))
     bar = baseline - MARGIN
     where = f"on the {len(labels)} {split} docstrings (padded to {maxlen} words)"
     if not value >= bar:
         majority = float(np.bincount(labels, minlength=classes).max() / len(labels))
         if value <= majority + 0.02:
-            hint = ("That is no better than always answering the most common topic "
-                    f"({majority:.1%}): has the model been trained, and does it see the words "
-                    "(Embedding(mask_zero=True) with the course's vocabulary)?")
+            hint = (f"Always answering the most common topic scores {majority:.1%}.\n"
+                    + Mistake("CLASSIFIER-MAJORITY-ONLY").describe())
         else:
             hint = ("It learned something, but not enough: check mask_zero=True, or train "
-                    "for more epochs.")
+                    f"for more epochs. {_REREAD_TRAINING}")
         raise AssertionError(f"accuracy {value:.1%} {where}: expected at least {bar:.1%}, the "
-                             f"bag-of-words baseline's {baseline:.1%} minus {MARGIN:.0%}. {hint} "
-                             f"{_reread('training')}")
+                             f"bag-of-words baseline's {baseline:.1%} minus {MARGIN:.0%}. {hint}")
     passed(f"accuracy {value:.1%} {where}: at least the bar {bar:.1%} (the bag-of-words "
            f"baseline's {baseline:.1%} minus {MARGIN:.0%}).")
