@@ -1,4 +1,4 @@
-"""The known mistakes that checkers recognise, by stable id (COURSE.md section 4).
+"""The known mistakes that checkers recognise, by stable id (CONTRIBUTING.md, "Misconception ids").
 
 Every mistake any checker names has an id here, with one general sentence and
 the section to reread; a checker may replace both with words for its own
