@@ -1,21 +1,53 @@
 # Two entry points: `make lab` for students, `make test` for maintainers and CI.
-PYTHON ?= python3
+# Both install the exact versions of requirements.lock / requirements-dev.lock
+# (the ones the stored notebook outputs were made with); `make lock` refreshes them.
+#
+# PYTHON: the interpreter .venv is created with. Empty (the default) lets
+# tools/pick-python choose: python3 if it is 3.10-3.13, else python3.13,
+# python3.12, python3.11, python3.10, whichever is on PATH first. `make lab
+# PYTHON=python3.12` insists on one (it must be supported too).
+PYTHON ?=
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
+LOCK     := requirements.lock
+DEV_LOCK := requirements-dev.lock
 # Jupyter refuses to run as root without --allow-root (containers, CI).
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: lab test env lessons check demo bench clean
+.PHONY: lab test test-fast env lock lessons check demo bench clean
 
-# The environment is (re)built whenever pyproject.toml changes.
-$(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
+# The student's environment: the runtime lock, then the project itself
+# (editable, without resolving anything again). Rebuilt when pyproject.toml or
+# the lock changes; an existing .venv is reused (`make clean` starts afresh).
+$(STAMP): pyproject.toml $(LOCK)
+	@test -x $(BIN)/python || { py=$$(tools/pick-python $(PYTHON)) && echo "$$py -m venv $(VENV)" && $$py -m venv $(VENV); }
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
-env: $(STAMP)
+# The maintainer's: the same plus pytest, xdist and nbval, pinned as well.
+$(DEV_STAMP): $(STAMP) $(DEV_LOCK)
+	$(BIN)/python -m pip install --quiet -r $(DEV_LOCK)
+	touch $(DEV_STAMP)
+
+env: $(DEV_STAMP)
+
+# Refresh the locks from pyproject.toml with uv (installed once in build/lock-tools):
+# one universal lock for CPython 3.10-3.13 (environment markers where a version
+# needs other pins). Existing pins are kept unless pyproject.toml excludes them;
+# `make lock UPGRADE=1` moves every package to its newest allowed version.
+# Run `make test` afterwards: nbval compares the stored outputs with the new versions.
+UV_VERSION  := 0.13.9
+LOCK_TOOLS  := build/lock-tools
+LOCK_FLAGS  := --universal --python-version 3.10 --custom-compile-command "make lock" --quiet
+lock:
+	@test -x $(LOCK_TOOLS)/bin/uv || { py=$$(tools/pick-python $(PYTHON)) && $$py -m venv $(LOCK_TOOLS) && $(LOCK_TOOLS)/bin/python -m pip install --quiet uv==$(UV_VERSION); }
+	$(LOCK_TOOLS)/bin/uv pip compile pyproject.toml --extra dev $(LOCK_FLAGS) $(if $(UPGRADE),--upgrade,) -o $(DEV_LOCK)
+	cp $(DEV_LOCK) $(LOCK)
+	$(LOCK_TOOLS)/bin/uv pip compile pyproject.toml $(LOCK_FLAGS) -o $(LOCK)
 
 lab: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/jupyter lab --ServerApp.root_dir=lessons $(ROOT_FLAG) $(LAB_ARGS)
@@ -25,10 +57,15 @@ lab: $(STAMP)
 # grades on one worker while the other grades another); 3. nbval re-runs every
 # solution notebook and compares its outputs.
 # The absolute PATH matters: nbval starts kernels from the notebook's folder.
-test: $(STAMP)
+test: $(DEV_STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m grader check
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest tests -n 2 --dist loadgroup $(PYTEST_ARGS)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest --nbval solutions -n 2 --dist loadfile $(PYTEST_ARGS)
+
+# The tests that need no Jupyter kernel, no TensorFlow training and no nbgrader
+# grading (tests/conftest.py marks the others `slow`): about half a minute.
+test-fast: $(DEV_STAMP)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest tests -m "not slow" -n 0 $(PYTEST_ARGS)
 
 lessons: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m grader build

@@ -13,8 +13,41 @@ def rng(request):
     return np.random.default_rng(zlib.crc32(request.node.nodeid.encode()))
 
 
+# The test tiers. `make test-fast` (pytest -m "not slow") runs what needs no Jupyter
+# kernel, no TensorFlow training and no nbgrader grading, in well under a minute;
+# `make test` runs everything. A module is slow when it is listed here (or is one of
+# test_grader_*: they grade notebooks with nbgrader); a single test may also carry
+# @pytest.mark.slow itself. Measured with `pytest --durations=0` (CONTRIBUTING.md,
+# "Tests").
+SLOW_MODULES = {
+    "test_round_trip",               # grades every lesson with real nbgrader
+    "test_grading_integrity",        # grades hostile notebooks
+    "test_lessons_never_block",      # runs every lesson notebook in a kernel
+    "test_quiet_tensorflow",         # starts a kernel that imports TensorFlow
+    "test_checks_messages",          # runs a notebook and nbgrader's validate
+    "test_checks_language_model",    # builds and runs Keras models, thousands of draws
+    "test_checks_text_classification",  # builds and trains Keras classifiers
+    "test_gradient_flow",            # trains SimpleRNN, GRU and LSTM on the adding problem
+    "test_keras_models",             # fits Keras models and times epochs
+}
+SLOW_PREFIXES = ("test_grader_",)
+
+
+def is_slow_module(name: str) -> bool:
+    return name in SLOW_MODULES or name.startswith(SLOW_PREFIXES)
+
+
 def pytest_configure(config):
-    config.addinivalue_line("markers", "slow: runs whole lessons (minutes); deselect with -m 'not slow'")
+    config.addinivalue_line(
+        "markers", "slow: needs a Jupyter kernel, TensorFlow training or nbgrader grading "
+        "(seconds to minutes); `make test-fast` deselects it with -m 'not slow'")
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        module = getattr(item, "module", None)
+        if module is not None and is_slow_module(module.__name__.rsplit(".", 1)[-1]):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")
