@@ -3,8 +3,8 @@
 Each scenario replaces the source of the named solution cells (by grade_id) in
 an otherwise correct submission. The generic round-trip test autogrades it
 with nbgrader and checks the score class and that the ids appear in the
-feedback. The mistakes are the ones of COURSE.md section 4 that this lesson
-teaches, plus one of the many-to-one exercise (a sentence, not an id).
+feedback. The mistakes are misconception ids (CONTRIBUTING.md, "Misconception
+ids") that this lesson teaches, the many-to-one exercise's among them.
 """
 
 _CARRIED_LOOP = '''
@@ -60,13 +60,12 @@ def rnn_cell_forward(x_t, h_prev, kernel, recurrent_kernel, bias):
         "expect": "partial",
     },
     "mean_of_states_many_to_one": {
-        # Outside COURSE.md section 4: the checker explains it in a sentence, without an id.
         "cells": {"predict_last_step": '''
 def predict_last_step(x, h0, kernel, recurrent_kernel, bias, dense_kernel, dense_bias):
     h_seq = yours_or_course("rnn_forward", globals(), x, h0, kernel, recurrent_kernel, bias)
     return sigmoid(h_seq.mean(axis=1) @ dense_kernel + dense_bias)
 '''},
-        "expect_ids": [],
+        "expect_ids": ["MANY-TO-ONE-MEAN-STATE"],
         "expect": "partial",
     },
     "correct_in_another_style": {
