@@ -12,7 +12,7 @@ with ``load``; lesson engineers can paste the same strings into
 - ``WRONG[function][label] = (expected_id, source)``: answers with one mistake
   (including answers whose values are right but which write into their inputs);
   ``expected_id`` is the misconception id (CONTRIBUTING.md, 'Misconception ids') the checker
-  must name, or None for a mistake without an id.
+  must name, or None for a mistake no checker recognises (then it is localised instead).
 
 It also holds the two helpers the checker tests share: ``MISTAKE_ID`` (finds
 the "[ID]" of named mistakes in a message) and
@@ -158,7 +158,7 @@ _RNN_CELL_WRONG = {
         def rnn_cell_forward(x_t, h_prev, kernel, recurrent_kernel, bias):
             return np.maximum(0, x_t @ kernel + h_prev @ recurrent_kernel + bias)
         """),
-    "transposed_output": (None, """
+    "transposed_output": ("OUTPUT-TRANSPOSED", """
         import numpy as np
 
         def rnn_cell_forward(x_t, h_prev, kernel, recurrent_kernel, bias):
@@ -284,7 +284,7 @@ _RNN_SEQ_WRONG = {
                 states.append(h)
             return np.stack(states, axis=1)
         """),
-    "includes_h0": (None, """
+    "includes_h0": ("STATES-INCLUDE-H0", """
         import numpy as np
 
         def rnn_forward(x, h0, kernel, recurrent_kernel, bias):
@@ -294,7 +294,7 @@ _RNN_SEQ_WRONG = {
                 states.append(h)
             return np.stack(states, axis=1)
         """),
-    "time_major": (None, """
+    "time_major": ("STATES-TIME-FIRST", """
         import numpy as np
 
         def rnn_forward(x, h0, kernel, recurrent_kernel, bias):
@@ -514,7 +514,7 @@ _GRU_CELL_WRONG = {
     "ignores_reset_after_flag": (None, _gru_wrong(
         bias_split="b_in, b_rec = bias[0], bias[1]",
         candidate="h_tilde = np.tanh(x_t @ W_h + b_h + r * (h_prev @ U_h + c_h))")),
-    "z_and_r_swapped": (None, _src("""
+    "z_and_r_swapped": ("GRU-GATE-ORDER", _src("""
         import numpy as np
 
         def gru_cell_forward(x_t, h_prev, kernel, recurrent_kernel, bias, reset_after=True):
@@ -729,7 +729,7 @@ _LSTM_CELL_WRONG = {
     "order_f_i_c_o": ("LSTM-GATE-ORDER", _lstm_wrong(split="a_f, a_i, a_c, a_o")),
     "order_c_i_f_o": ("LSTM-GATE-ORDER", _lstm_wrong(split="a_c, a_i, a_f, a_o")),
     "output_without_tanh": ("LSTM-OUTPUT-NO-TANH", _lstm_wrong(output="o * c_next")),
-    "outputs_swapped": (None, _lstm_wrong(returned="c_next, h_next")),
+    "outputs_swapped": ("LSTM-OUTPUTS-SWAPPED", _lstm_wrong(returned="c_next, h_next")),
     "returns_h_only": (None, _lstm_wrong(returned="h_next")),
     "forget_gate_ignored": (None, _lstm_wrong(output="o * np.tanh(c_prev + i * np.tanh(a_c))")),
 }
@@ -898,21 +898,24 @@ def _outputs_differ(a, b, by):
                for p, q in zip(a, b))
 
 
-def assert_probes_tell_mistakes_apart(probes, variant_list, separation=1e-3):
-    """Each variant with an id must first differ from the answer on a probe where
-    every earlier probe gives the right answer (so a student with that mistake
-    fails there), differ there from the answer and from every variant with
-    another id by more than ``separation``."""
-    for variant in (v for v in variant_list if v.id):
-        for probe in probes:
-            found = [outs for v, outs in probe.mistakes if v is variant]
-            if found:
-                break
-            variant.fn(*(a.astype(np.float64) for a in probe.args), **probe.kwargs)  # runs here
-        else:
-            raise AssertionError(f"{variant.hint}: no probe shows this mistake")
-        assert _outputs_differ(found[0], probe.expected, separation), (variant.hint, probe.case)
-        for other, outs in probe.mistakes:
-            if other.id != variant.id:
-                assert _outputs_differ(found[0], outs, separation), \
-                    (variant.hint, other.hint, probe.case)
+def _ids(mistake):
+    return {m.id for m in (mistake if isinstance(mistake, tuple) else (mistake,))}
+
+
+def assert_probes_tell_mistakes_apart(probes, separation=1e-3):
+    """Each single known mistake of the probes must first show on a probe where it
+    differs from the answer, and from every known mistake (single or combined) with
+    other ids, by more than ``separation`` (so a student who makes it is told exactly it)."""
+    first_seen = {}
+    for probe in probes:
+        for mistake, outs in probe.mistakes:
+            if not isinstance(mistake, tuple):
+                first_seen.setdefault((mistake.id, mistake.hint), (probe, outs))
+    assert first_seen, "no probe shows any mistake"
+    for (mid, hint), (probe, outs) in first_seen.items():
+        assert _outputs_differ(outs, probe.expected, separation), (hint, probe.case)
+        for other, other_outs in probe.mistakes:
+            if _ids(other) != {mid}:
+                assert _outputs_differ(outs, other_outs, separation), \
+                    (hint, [m.hint for m in (other if isinstance(other, tuple) else (other,))],
+                     probe.case)

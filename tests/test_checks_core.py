@@ -107,7 +107,8 @@ def test_a_list_of_states_gets_the_time_axis_hint():
     def list_of_states(x, h0, kernel, recurrent_kernel, bias):
         return list(simple_rnn.rnn_forward(x, h0, kernel, recurrent_kernel, bias).swapaxes(0, 1))
 
-    assert "It looks like time came first" in str(_failure(check_rnn_forward, list_of_states))
+    message = flat(_failure(check_rnn_forward, list_of_states))
+    assert "[STATES-TIME-FIRST] The states were stacked with time first" in message
 
 
 @MODES

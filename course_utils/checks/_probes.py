@@ -16,11 +16,12 @@ import numpy as np
 
 from course_utils.weights import random_weights
 
-from ._core import (ATOL, StudentCodeError, call_student, compare, describe_ids, matches, passed,
-                    to_array)
+from . import _localise
+from ._core import (ATOL, DIAGNOSIS_ATOL, Mistake, StudentCodeError, call_student, compare,
+                    explain, found_mistakes, matches, passed, to_array)
 
 _errstate = np.errstate  # captured before any student code runs, like _core's numpy functions
-DIAGNOSIS_ATOL = 1e-4      # as _core.diagnose: an output within this of a mistake's output IS that mistake
+_round = np.round
 LARGE_PRE_ACTIVATION = -800.0  # exp(800) overflows float32 and float64: a naive sigmoid must cope
 
 
@@ -39,7 +40,7 @@ class Probe:
     kwargs: dict               # e.g. {"reset_after": False}
     sizes: dict                # axis name -> size, e.g. {"batch": 2, "T": 4, "units": 3}
     expected: tuple = ()       # float64, one array per Output
-    mistakes: list = field(default_factory=list)  # [(Variant, outputs)] that differ from expected
+    mistakes: list = field(default_factory=list)  # [(Mistake or tuple of Mistakes, outputs)]
 
 
 def _as_tuple(result):
@@ -47,35 +48,75 @@ def _as_tuple(result):
 
 
 def _same(outputs, others):
-    return all(matches(o, e, DIAGNOSIS_ATOL) for o, e in zip(outputs, others))
+    """Finite float64 outputs (of the reference and the variants) equal within DIAGNOSIS_ATOL."""
+    return all(o.shape == e.shape and (o.size == 0 or float(abs(o - e).max()) <= DIAGNOSIS_ATOL)
+               for o, e in zip(outputs, others))
+
+
+def _ids(mistake):
+    return tuple(m.id for m in (mistake if isinstance(mistake, tuple) else (mistake,)))
+
+
+def _fingerprint(outputs):
+    """Outputs rounded well inside DIAGNOSIS_ATOL, as bytes: equal outputs, equal keys."""
+    return b"|".join(_round(o, 7).tobytes() for o in outputs)
+
+
+def lesson_mistakes(variants, words):
+    """``variants`` (``variants.Variant`` / ``Combination``) as ``(mistake, fn)`` pairs.
+
+    ``words`` maps an id to the ``(explanation, reread)`` of this lesson (e.g. MISSING-BIAS
+    in the SimpleRNN lesson speaks of its one bias); an id not in ``words`` keeps the
+    registry's. A combination becomes a tuple of two ``Mistake``s (both are named).
+    """
+    def mistake(v, hint=None):
+        explanation, reread = words.get(v.id, ("", ""))
+        return Mistake(v.id, v.hint if hint is None else hint,
+                       explanation=explanation, reread=reread)
+
+    pairs = []
+    for v in variants:
+        if hasattr(v, "variants"):     # one hint for both: "A together with B"
+            first, second = v.variants
+            pairs.append(((mistake(first, f"{first.hint} together with {second.hint}"),
+                           mistake(second, "")), v.fn))
+        else:
+            pairs.append((mistake(v), v.fn))
+    return pairs
 
 
 def make_probe(case, args, sizes, reference, variants, **kwargs):
-    """A ``Probe`` whose expected outputs come from ``reference`` and whose mistakes from ``variants``.
+    """A ``Probe`` whose expected outputs come from ``reference`` and whose mistakes from
+    ``variants``, a list of ``(Mistake or tuple of Mistakes, fn)`` (``lesson_mistakes``).
 
     A variant that cannot run on these shapes (e.g. a transposed non-square
     matrix), that gives the right answer here, or that repeats the output of an
-    earlier variant with the same id is left out of this probe.
+    earlier variant (a single mistake before a combination) is left out of this probe,
+    unless it is the same output with other ids of a single mistake (then both are named).
     """
     args = tuple(np.asarray(a, dtype=np.float32) for a in args)
-
-    def float64_args():
-        return tuple(a.astype(np.float64) for a in args)
+    as64 = tuple(a.astype(np.float64) for a in args)
 
     # The reference and the variants must stay finite and quiet even on huge pre-activations.
     with np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"):
         expected = tuple(np.asarray(o, dtype=np.float64)
-                         for o in _as_tuple(reference(*float64_args(), **kwargs)))
-        mistakes = []
-        for variant in variants:
+                         for o in _as_tuple(reference(*as64, **kwargs)))
+        mistakes, seen = [], {}
+        right = _fingerprint(expected)
+        for mistake, fn in variants:
             try:
-                outputs = _as_tuple(variant.fn(*float64_args(), **kwargs))
+                outputs = tuple(np.asarray(o, dtype=np.float64)
+                                for o in _as_tuple(fn(*as64, **kwargs)))
             except ValueError:
                 continue
-            if _same(outputs, expected) or any(
-                    v.id == variant.id and _same(outputs, outs) for v, outs in mistakes):
+            key = _fingerprint(outputs)
+            if key == right or _same(outputs, expected):
                 continue
-            mistakes.append((variant, outputs))
+            earlier = seen.get(key)
+            if earlier is not None and (isinstance(mistake, tuple) or set(_ids(mistake)) <= earlier):
+                continue
+            seen.setdefault(key, set()).update(_ids(mistake))
+            mistakes.append((mistake, outputs))
     return Probe(case, args, kwargs, sizes, expected, mistakes)
 
 
@@ -204,19 +245,16 @@ def _shape_message(output, got, probe, index):
         batch, steps, units = sizes["batch"], sizes["T"], sizes["units"]
         if got.shape in {(batch, units), (batch, 1, units)}:
             last = got.reshape(batch, units)
-            ids = ["RETURNS-LAST-ONLY"] + [
-                v.id for v, outs in probe.mistakes
-                if v.id and matches(last, outs[index][:, -1], DIAGNOSIS_ATOL)]
-            lines.append(describe_ids(dict.fromkeys(ids)))
+            found = found_mistakes(last, [(m, outs[index][:, -1]) for m, outs in probe.mistakes],
+                                   expected=probe.expected[index][:, -1])
+            lines += explain([Mistake("RETURNS-LAST-ONLY")] + found,
+                             what_we_get="last state")
         elif got.shape == (steps, batch, units):
-            lines.append("It looks like time came first: stack the states of the steps along "
-                         "axis 1, e.g. np.stack(states, axis=1).")
+            lines.append(Mistake("STATES-TIME-FIRST").describe())
         elif got.shape == (batch, steps + 1, units):
-            lines.append("That is one step too many: h0 does not belong in the output; "
-                         f"{output.name}[:, t] is the state after reading x[:, t].")
+            lines.append(Mistake("STATES-INCLUDE-H0").describe())
     elif len(want) == 2 and got.shape == want[::-1]:
-        lines.append("That is the transposed shape: rows are the examples of the batch, "
-                     "columns the units.")
+        lines.append(Mistake("OUTPUT-TRANSPOSED").describe())
     return "\n".join(lines)
 
 
@@ -228,34 +266,87 @@ def _first_wrong_step(got, expected, atol):
     return int(per_step.argmax()) if per_step.any() else None
 
 
-def _value_hints(output, got_all, probe, index, atol):
-    """Extra lines after a value mismatch: where in time, swapped outputs, known mistakes."""
-    lines = []
-    if "T" in output.axes:
-        t = _first_wrong_step(got_all[index], probe.expected[index], atol)
-        if t == 0:
-            lines.append("Already step t=0 is wrong, so the mistake is inside one step "
-                         "(check the cell's equations) rather than in how the steps are chained.")
-        elif t is not None:
-            right = "Step t=0 is" if t == 1 else f"Steps t=0 to t={t - 1} are"
-            lines.append(f"{right} right; the first wrong step is t={t}: "
-                         "check what goes from one step to the next.")
+@dataclass
+class Diagnosis:
+    """What a checker knows beyond its probes, to say where a wrong answer goes wrong.
+
+    ``cell`` names the cell ("simple_rnn", "gru", "lstm") whose weight parts
+    ``_localise`` knows; ``parts`` maps a probe's keyword arguments (e.g.
+    reset_after) to its part probes ``[(Part or None, Probe)]``; ``step`` is the
+    reference step of a sequence function and ``state_names`` its initial states
+    ("h0", "c0"), for ``_localise.chain_hints``.
+    """
+    cell: str
+    parts: dict = field(default_factory=dict)
+    step: object = None
+    state_names: tuple = ()
+
+
+def _key(kwargs):
+    return tuple(sorted(kwargs.items()))
+
+
+def diagnosis(cell, probes, reference, *, step=None, state_names=()):
+    """A ``Diagnosis`` with part probes made from the first probe of each formulation
+    (their expected outputs computed now, at import time)."""
+    found = Diagnosis(cell, {}, step, tuple(state_names))
+    for probe in probes:
+        if _key(probe.kwargs) in found.parts:
+            continue
+
+        def make(case, args, probe=probe):
+            return make_probe(case, args, probe.sizes, reference, [], **probe.kwargs)
+
+        found.parts[_key(probe.kwargs)] = _localise.part_probes(probe, cell, reference, make)
+    return found
+
+
+def _localised(fn, name, outputs, probe, diag):
+    """Lines naming the weight parts on which ``fn`` is wrong (part probes, run only now)."""
+    results = []
+    for part, part_probe in diag.parts.get(_key(probe.kwargs), []):
+        try:
+            got = _unpack(_call(fn, name, part_probe), name, outputs, part_probe)
+        except AssertionError:
+            return []
+        results.append((part, all(g.shape == e.shape and matches(g, e, ATOL)
+                                  for g, e in zip(got, part_probe.expected))))
+    bias = probe.args[-1]
+    what = " and ".join(o.name for o in outputs)
+    return _localise.where_wrong(diag.cell, results, what, bias.shape[0] if bias.ndim == 2 else 1)
+
+
+def _value_hints(fn, name, outputs, got_all, probe, index, diag):
+    """Extra lines after a value mismatch: known mistakes, where in time, which part."""
+    output = outputs[index]
+    lines, ids = [], []
+    found = found_mistakes(got_all, probe.mistakes, expected=probe.expected)
     if len(got_all) == 2 and matches(got_all[0], probe.expected[1]) \
             and matches(got_all[1], probe.expected[0]):
-        lines.append("The two outputs look swapped: return them in the order "
-                     "(h, c), state h first, cell state c second.")
-    found = [variant for variant, outs in probe.mistakes
-             if all(matches(g, o, DIAGNOSIS_ATOL) for g, o in zip(got_all, outs))]
-    ids = list(dict.fromkeys(v.id for v in found if v.id))
-    if ids:
-        lines.append(describe_ids(ids))
-    if found:
-        hints = list(dict.fromkeys(v.hint for v in found))
-        lines.append(f"(Your output is exactly what we get with {' / '.join(hints)}.)")
+        found = [Mistake("LSTM-OUTPUTS-SWAPPED")] + found
+    first_wrong = None
+    if "T" in output.axes:
+        first_wrong = _first_wrong_step(got_all[index], probe.expected[index], ATOL)
+        if diag is not None and diag.step is not None:
+            chain, ids = _localise.chain_hints(got_all, probe, diag.step, len(diag.state_names),
+                                               diag.state_names)
+            if found and first_wrong == 0:
+                chain = [line for line in chain if not line.startswith("Already step t=0")]
+            lines += chain
+        elif first_wrong == 0:
+            lines.append("Already step t=0 is wrong, so the mistake is inside one step "
+                         "(check the cell's equations) rather than in how the steps are chained.")
+        elif first_wrong is not None:
+            right = "Step t=0 is" if first_wrong == 1 else f"Steps t=0 to t={first_wrong - 1} are"
+            lines.append(f"{right} right; the first wrong step is t={first_wrong}: "
+                         "check what goes from one step to the next.")
+    lines += explain(found + [Mistake(i) for i in ids])
+    if not found and not ids and diag is not None and first_wrong in (None, 0):
+        lines += _localised(fn, name, outputs, probe, diag)
     return lines
 
 
-def check_probe(fn, name, probe, outputs):
+def check_probe(fn, name, probe, outputs, diag=None):
     """Run ``fn`` on one probe; raise an explaining AssertionError if anything differs."""
     got_all = _unpack(_call(fn, name, probe), name, outputs, probe)
     for index, (output, got) in enumerate(zip(outputs, got_all)):
@@ -265,7 +356,7 @@ def check_probe(fn, name, probe, outputs):
         try:
             compare(output.name, got, probe.expected[index], context=probe.case)
         except AssertionError as err:
-            lines = [str(err)] + _value_hints(output, got_all, probe, index, ATOL)
+            lines = [str(err)] + _value_hints(fn, name, outputs, got_all, probe, index, diag)
             raise AssertionError("\n".join(lines)) from None
 
 
@@ -304,16 +395,19 @@ def _cell_modifies_inputs(fn, name, cell_name, cell_probe, probe):
     return None
 
 
-def check_probes(fn, name, probes, outputs, success, *, cell_name=None, cell_probe=None):
+def check_probes(fn, name, probes, outputs, success, *, cell_name=None, cell_probe=None,
+                 diag=None):
     """Check ``fn`` on every probe in order, then print one success line.
 
     For a sequence function, ``cell_name`` and ``cell_probe`` (one probe of the
     step function) let a failure be traced to a student's cell that writes into
     its inputs (MODIFIES-INPUTS) instead of blaming the sequence's equations.
+    ``diag`` (a ``Diagnosis``) lets a failure be localised (which weight part,
+    which link between steps).
     """
     for probe in probes:
         try:
-            check_probe(fn, name, probe, outputs)
+            check_probe(fn, name, probe, outputs, diag)
         except AssertionError:
             cause = _cell_modifies_inputs(fn, name, cell_name, cell_probe, probe)
             if cause:

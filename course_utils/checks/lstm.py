@@ -2,15 +2,16 @@
 
 ``check_lstm_cell_forward(fn)`` and ``check_lstm_forward(fn)`` compare both
 outputs of a student's function, the state h and the cell state c, with the
-reference ``course_utils.lstm`` and name the known mistake (COURSE.md
-section 4) that a wrong answer reproduces. A mistake is recognised only when
-BOTH outputs equal that mistake's outputs.
+reference ``course_utils.lstm`` and name the known mistake(s) (CONTRIBUTING.md,
+"Misconception ids") that a wrong answer reproduces, in this lesson's words
+(which gate's block, which activation). A mistake is recognised only when BOTH
+outputs equal that mistake's outputs.
 """
 from course_utils import lstm
 
-from ._probes import Output, cell_probes, check_probes
-from .variants import LSTM_CELL_VARIANTS, LSTM_SEQUENCE_VARIANTS
 from ._core import checker
+from ._probes import Output, cell_probes, check_probes, diagnosis, lesson_mistakes
+from .variants import LSTM_CELL_VARIANTS, LSTM_SEQUENCE_VARIANTS
 
 __all__ = ["check_lstm_cell_forward", "check_lstm_forward"]
 
@@ -44,13 +45,36 @@ _SEQUENCE_SPECS = {
     ],
 }
 
+# This lesson's words for the ids its variants carry: (explanation, reread).
+WORDS = {
+    "MISSING-BIAS": (
+        "The bias was left out; the LSTM adds its one bias (4*units,) to x_t @ kernel + "
+        "h_prev @ recurrent_kernel before splitting the four blocks i, f, c~, o.",
+        "04_lstm, 'Keras's weight layout'"),
+    "WRONG-ACTIVATION": (
+        "An activation is swapped; the gates i, f, o use the sigmoid (values in 0..1), the "
+        "candidate c~ and the output h = o * tanh(c) use tanh.",
+        "04_lstm, 'The input gate and the candidate'"),
+    "TRANSPOSED-WEIGHTS": (
+        "A weight block was used transposed; each gate's block is a slice of columns, "
+        "W_i = kernel[:, :units], U_o = recurrent_kernel[:, 3*units:], used without .T.",
+        "04_lstm, 'Keras's weight layout'"),
+}
+_CELL_MISTAKES = lesson_mistakes(LSTM_CELL_VARIANTS, WORDS)
+_SEQUENCE_MISTAKES = lesson_mistakes(LSTM_SEQUENCE_VARIANTS, WORDS)
+
 # Computed at import time, before student code runs (see _probes).
 _STEP_PROBES = {mode: cell_probes("lstm", mode, specs, sequence=False,
-                                  reference=lstm.lstm_cell_forward, variants=LSTM_CELL_VARIANTS)
+                                  reference=lstm.lstm_cell_forward, variants=_CELL_MISTAKES)
                 for mode, specs in _STEP_SPECS.items()}
 _SEQUENCE_PROBES = {mode: cell_probes("lstm", mode, specs, sequence=True,
-                                      reference=lstm.lstm_forward, variants=LSTM_SEQUENCE_VARIANTS)
+                                      reference=lstm.lstm_forward, variants=_SEQUENCE_MISTAKES)
                     for mode, specs in _SEQUENCE_SPECS.items()}
+_STEP_DIAGNOSIS = {mode: diagnosis("lstm", probes, lstm.lstm_cell_forward)
+                   for mode, probes in _STEP_PROBES.items()}
+_SEQUENCE_DIAGNOSIS = {mode: diagnosis("lstm", probes, lstm.lstm_forward,
+                                       step=lstm.lstm_cell_forward, state_names=("h0", "c0"))
+                       for mode, probes in _SEQUENCE_PROBES.items()}
 
 
 @checker
@@ -61,7 +85,8 @@ def check_lstm_cell_forward(fn, *, hidden=False):
     outputs = [Output("h_next", ("batch", "units")), Output("c_next", ("batch", "units"))]
     check_probes(fn, "lstm_cell_forward", probes, outputs,
                  f"h_next and c_next are right on {len(probes)} {mode} cases "
-                 "(input_dim = units and != units, saturated gates).")
+                 "(input_dim = units and != units, saturated gates).",
+                 diag=_STEP_DIAGNOSIS[mode])
 
 
 @checker
@@ -73,4 +98,5 @@ def check_lstm_forward(fn, *, hidden=False):
     check_probes(fn, "lstm_forward", probes, outputs,
                  f"h_seq and c_seq are right on {len(probes)} {mode} cases "
                  "(T=1 and longer, zero and non-zero h0 and c0, saturated gates).",
-                 cell_name="lstm_cell_forward", cell_probe=_STEP_PROBES[mode][0])
+                 cell_name="lstm_cell_forward", cell_probe=_STEP_PROBES[mode][0],
+                 diag=_SEQUENCE_DIAGNOSIS[mode])

@@ -51,7 +51,7 @@ MISCONCEPTIONS = {m.id: m for m in [
         "MISSING-BIAS",
         "The bias was left out (for a GRU with reset_after=True, maybe one of its two bias rows); "
         "add the bias to every pre-activation.",
-        "the cell's equations in the lesson of this exercise"),
+        "01_simple_rnn, 'The state update'"),
     Misconception(
         "TRANSPOSED-WEIGHTS",
         "A weight matrix was used transposed; with Keras's layout a step computes x_t @ kernel "
@@ -61,7 +61,7 @@ MISCONCEPTIONS = {m.id: m for m in [
         "WRONG-ACTIVATION",
         "An activation is swapped: gates use the sigmoid (values in 0..1), the candidate and the "
         "state use tanh (values in -1..1).",
-        "the cell's equations in the lesson of this exercise"),
+        "01_simple_rnn, 'The state update'"),
     Misconception(
         "GRU-UPDATE-INVERTED",
         "The update gate is used the other way round; Keras computes h = z * h_prev + (1 - z) * h~.",
@@ -85,6 +85,41 @@ MISCONCEPTIONS = {m.id: m for m in [
         "The cell state was not carried from step to step; pass each step's c to the next step "
         "just as you pass h.",
         "04_lstm, 'The cell state as a conveyor belt'"),
+    Misconception(
+        "LSTM-FORGET-IGNORED",
+        "The forget gate was left out (c = c_prev + i * c~); the old cell state is multiplied "
+        "by f first: c = f * c_prev + i * c~.",
+        "04_lstm, 'The forget gate'"),
+    Misconception(
+        "LSTM-OUTPUTS-SWAPPED",
+        "The two outputs came back swapped; return them in the order (h, c): the state h "
+        "first, the cell state c second.",
+        "04_lstm, 'Two outputs per step'"),
+    Misconception(
+        "GRU-GATE-ORDER",
+        "The z and r blocks were read in the wrong order; Keras stores the GRU's blocks as z, r, "
+        "h~ along the last axis, so z is columns [:, :units] and r columns [:, units:2*units].",
+        "03_gru, 'Exercise 1: one GRU step'"),
+    Misconception(
+        "SEQUENCE-IGNORES-H0",
+        "The first step started from zeros instead of the initial state h0 it was given; start "
+        "the loop from h = h0.",
+        "01_simple_rnn, 'Unrolling the loop'"),
+    Misconception(
+        "STATES-TIME-FIRST",
+        "The states were stacked with time first, shape (T, batch, units); stack them along "
+        "axis 1, e.g. np.stack(states, axis=1), to get (batch, T, units).",
+        "01_simple_rnn, 'Shapes and the Keras weight layout'"),
+    Misconception(
+        "STATES-INCLUDE-H0",
+        "One step too many came back: h0 does not belong in the output; h_seq[:, t] is the "
+        "state after reading x[:, t], for t = 0 .. T-1.",
+        "01_simple_rnn, 'Unrolling the loop'"),
+    Misconception(
+        "OUTPUT-TRANSPOSED",
+        "The output is transposed; rows are the examples of the batch and columns the units: "
+        "shape (batch, units).",
+        "01_simple_rnn, 'Shapes and the Keras weight layout'"),
     # ----------------------------------------------------------------- 01 many-to-one, 03 conventions, 06 parameter counts
     Misconception(
         "MANY-TO-ONE-MEAN-STATE",

@@ -1,46 +1,64 @@
-"""Known-wrong variants of the exercise functions: one small function per mistake.
+"""Known-wrong versions of the exercise functions, written from the equations.
 
-Each mistake is a one-line configuration (a ``functools.partial``) of an
-independent step function below (``rnn_step``, ``gru_step``, ``lstm_step``,
-``param_count``) whose keywords inject exactly that mistake; sequence variants
-unroll a step variant, or feed h0 / c0 to every step.
+Each cell mistake is a configuration of an independent step function below
+(``rnn_step``, ``gru_step``, ``lstm_step``) whose keywords inject exactly that
+mistake; sequence variants unroll a step variant, or feed h0 / c0 to every step.
+Two mistakes of the same step with disjoint keywords make a ``Combination``
+(both are named when a wrong answer reproduces it), and ``part_variants`` makes
+one mistake per named part of the weights (``_localise.weight_parts``: one block
+transposed, one bias block left out) and per activation (one gate's activation
+swapped), so a message can say which part is wrong.
 
-Each variant takes the same arguments as the student function it imitates and
-reproduces one mistake of COURSE.md section 4 (``id`` is the misconception id)
-or a common slip that has no id but deserves a hint (``id=None``). The
-checkers run the variants on their probe inputs; when a student's output equals
-a variant's output, the failure message names the mistake. Nothing here reads
-student source code.
+Every variant carries a registered misconception id (CONTRIBUTING.md,
+"Misconception ids"); the checker of each lesson gives it the lesson's own words
+(``_probes.lesson_mistakes``). The checkers run the variants on their probe
+inputs; when a student's output equals a variant's output, the failure message
+names the mistake. Nothing here reads student source code.
 
-The variants are written from the equations, independently of the reference
-modules ``course_utils.simple_rnn`` / ``gru`` / ``lstm`` / ``weights``, so a
-bug in a reference cannot hide in both (the tests compare the correct
-configuration of each ``*_step`` below with the reference). Shapes follow the
-student API: batch first, weights exactly as Keras's ``get_weights()``.
+The variants are written independently of the reference modules
+``course_utils.simple_rnn`` / ``gru`` / ``lstm``, so a bug in a reference cannot
+hide in both (the tests compare the correct configuration of each ``*_step``
+with the reference). Shapes follow the student API: batch first, weights exactly
+as Keras's ``get_weights()``.
 """
 import itertools
 from dataclasses import dataclass
 from functools import partial
-from typing import Callable, Optional
+from typing import Callable
 
 import numpy as np
 
+from ._localise import GATES, weight_parts
+
 __all__ = [
-    "Variant", "sigmoid",
+    "Variant", "Combination", "sigmoid",
     "rnn_step", "gru_step", "lstm_step", "unroll", "unroll_lstm", "param_count",
+    "combinations", "part_variants", "sequence_variants",
     "RNN_CELL_VARIANTS", "RNN_SEQUENCE_VARIANTS",
     "GRU_CELL_VARIANTS", "GRU_SEQUENCE_VARIANTS",
     "LSTM_CELL_VARIANTS", "LSTM_SEQUENCE_VARIANTS",
-    "PARAM_COUNT_VARIANTS",
 ]
 
 
 @dataclass(frozen=True)
 class Variant:
     """A known-wrong version of an exercise function."""
-    id: Optional[str]   # misconception id (COURSE.md section 4), or None: a hint only
+    id: str             # registered misconception id
     hint: str           # the slip in a few words, completing "Your output is exactly what we get with ..."
     fn: Callable        # same arguments as the student function
+    keywords: tuple = ()   # (name, value) pairs of the step keywords that inject the mistake
+
+
+@dataclass(frozen=True)
+class Combination:
+    """Two mistakes made at once (``variants``), computed together by ``fn``."""
+    variants: tuple
+    fn: Callable
+
+
+def variant(id, hint, step, **keywords):
+    """A ``Variant`` of ``step`` configured by ``keywords``."""
+    return Variant(id, hint, partial(step, **keywords), tuple(sorted(keywords.items())))
 
 
 def sigmoid(a):
@@ -58,62 +76,87 @@ def _identity(a):
     return a
 
 
-def _as_is(weight, blocks):
-    return weight
+def _weights(kernel, recurrent_kernel, bias, k, transposed=(), dropped=()):
+    """The weights as a student with these slips reads them.
 
-
-def _blocks_transposed(weight, blocks):
-    """``weight`` (rows, blocks*units) with each (rows, units) gate block transposed.
-
-    A student who slices ``W_z = kernel[:, :units]`` and then writes
-    ``x_t @ W_z.T`` does this. It only runs when the blocks are square, so the
-    checkers' probes use input_dim == units; otherwise it raises ValueError and
-    the variant is skipped on that probe.
+    ``transposed``: (matrix, block) pairs, matrix 0 = kernel, 1 = recurrent_kernel:
+    that (rows, units) block is used transposed (``x_t @ W_z.T``); it only runs when
+    the block is square, otherwise ValueError (the variant is skipped on that probe).
+    ``dropped``: (row, block) pairs of the bias left out (row 0 of a 1-D bias is the
+    bias itself; a row that does not exist is ignored).
     """
-    rows, width = weight.shape
-    if width != blocks * rows:
-        raise ValueError("transposed blocks only run when each block is square")
-    return np.concatenate([block.T for block in _blocks(weight, blocks)], axis=1)
+    mats = [kernel, recurrent_kernel]
+    for m, b in transposed:
+        w = mats[m] = np.array(mats[m], dtype=np.float64)
+        rows, width = w.shape
+        units = width // k
+        if rows != units:
+            raise ValueError("a transposed block only runs when it is square")
+        w[:, b * units:(b + 1) * units] = w[:, b * units:(b + 1) * units].T.copy()
+    if dropped:
+        bias = np.array(bias, dtype=np.float64)
+        units = bias.shape[-1] // k
+        for row, b in dropped:
+            if bias.ndim == 1 and row != 0:
+                continue
+            target = bias if bias.ndim == 1 else bias[row]
+            target[b * units:(b + 1) * units] = 0.0
+    return mats[0], mats[1], bias
+
+
+def _act(name, swapped, default):
+    """``default`` (sigmoid or tanh), or the other one when ``name`` is in ``swapped``."""
+    if name not in swapped:
+        return default
+    return np.tanh if default is sigmoid else sigmoid
+
+
+def _all_blocks(matrices, k):
+    return frozenset((m, b) for m in matrices for b in range(k))
+
+
+def _all_bias(rows, k):
+    return frozenset((r, b) for r in rows for b in range(k))
 
 
 # --------------------------------------------------------------------------- SimpleRNN
 
-def rnn_step(x_t, h_prev, kernel, recurrent_kernel, bias, *, activation=np.tanh,
-             kernel_view=_as_is, recurrent_view=_as_is, use_bias=True):
-    """One SimpleRNN step ``tanh(x_t @ W + h_prev @ U + b)``; the keywords inject one mistake."""
-    a = x_t @ kernel_view(kernel, 1) + h_prev @ recurrent_view(recurrent_kernel, 1)
-    if use_bias:
-        a = a + bias
-    return activation(a)
+def rnn_step(x_t, h_prev, kernel, recurrent_kernel, bias, *, swapped=frozenset(),
+             transposed=frozenset(), dropped=frozenset()):
+    """One SimpleRNN step ``tanh(x_t @ W + h_prev @ U + b)``; the keywords inject mistakes."""
+    kernel, recurrent_kernel, bias = _weights(kernel, recurrent_kernel, bias, 1,
+                                              transposed, dropped)
+    return _act("h", swapped, np.tanh)(x_t @ kernel + h_prev @ recurrent_kernel + bias)
 
 
 # --------------------------------------------------------------------------- GRU
 
 def gru_step(x_t, h_prev, kernel, recurrent_kernel, bias, reset_after=True, *,
-             gate=sigmoid, candidate=np.tanh, kernel_view=_as_is, recurrent_view=_as_is,
-             input_bias=True, recurrent_bias=True, reset_placement=None,
-             candidate_recurrent_bias="inside", update_inverted=False, order="zrh"):
-    """One GRU step in Keras's convention; the keywords inject one mistake.
+             swapped=frozenset(), transposed=frozenset(), dropped=frozenset(),
+             reset_placement=None, candidate_recurrent_bias="inside", update_inverted=False,
+             order="zrh"):
+    """One GRU step in Keras's convention; the keywords inject mistakes.
 
-    ``reset_placement`` is "after" / "before" the recurrent product (default:
-    as ``reset_after`` asks). ``candidate_recurrent_bias`` says where the
-    candidate's recurrent bias b'_h goes when the reset acts after the product:
-    "inside" r * (h_prev @ U_h + b'_h) (right), "outside" the reset, or "none".
-    ``order`` is the order in which the student reads the three blocks.
+    ``swapped``: the activations swapped (sigmoid <-> tanh), among "z", "r" and
+    "h" (the candidate). ``reset_placement`` is "after" / "before" the recurrent
+    product (default: as ``reset_after`` asks). ``candidate_recurrent_bias`` says
+    where the candidate's recurrent bias b'_h goes when the reset acts after the
+    product: "inside" r * (h_prev @ U_h + b'_h) (right), "outside" the reset, or
+    "none". ``order`` is the order in which the student reads the three blocks.
     """
+    kernel, recurrent_kernel, bias = _weights(kernel, recurrent_kernel, bias, 3,
+                                              transposed, dropped)
     if reset_after:
         bias_in, bias_rec = bias[0], bias[1]
     else:
         bias_in, bias_rec = bias, np.zeros_like(bias)  # no recurrent bias without reset_after
-    bias_in = bias_in if input_bias else np.zeros_like(bias_in)
-    bias_rec = bias_rec if recurrent_bias else np.zeros_like(bias_rec)
-    W = dict(zip(order, _blocks(kernel_view(kernel, 3), 3)))
-    U = dict(zip(order, _blocks(recurrent_view(recurrent_kernel, 3), 3)))
+    W = dict(zip(order, _blocks(kernel, 3)))
+    U = dict(zip(order, _blocks(recurrent_kernel, 3)))
     b = dict(zip(order, _blocks(bias_in, 3)))
     b_rec = dict(zip(order, _blocks(bias_rec, 3)))
 
-    z = gate(x_t @ W["z"] + b["z"] + h_prev @ U["z"] + b_rec["z"])
-    r = gate(x_t @ W["r"] + b["r"] + h_prev @ U["r"] + b_rec["r"])
+    z = _act("z", swapped, sigmoid)(x_t @ W["z"] + b["z"] + h_prev @ U["z"] + b_rec["z"])
+    r = _act("r", swapped, sigmoid)(x_t @ W["r"] + b["r"] + h_prev @ U["r"] + b_rec["r"])
     placement = reset_placement or ("after" if reset_after else "before")
     if placement == "before":
         recurrent = (r * h_prev) @ U["h"]
@@ -123,7 +166,7 @@ def gru_step(x_t, h_prev, kernel, recurrent_kernel, bias, reset_after=True, *,
         recurrent = recurrent + (r * b_rec["h"] if placement == "after" else b_rec["h"])
     elif candidate_recurrent_bias == "outside":
         recurrent = recurrent + b_rec["h"]
-    h_tilde = candidate(x_t @ W["h"] + b["h"] + recurrent)
+    h_tilde = _act("h", swapped, np.tanh)(x_t @ W["h"] + b["h"] + recurrent)
     if update_inverted:
         return z * h_tilde + (1 - z) * h_prev
     return z * h_prev + (1 - z) * h_tilde
@@ -132,20 +175,24 @@ def gru_step(x_t, h_prev, kernel, recurrent_kernel, bias, reset_after=True, *,
 # --------------------------------------------------------------------------- LSTM
 
 def lstm_step(x_t, h_prev, c_prev, kernel, recurrent_kernel, bias, *, order="ifco",
-              gate=sigmoid, candidate=np.tanh, output_squash=np.tanh,
-              kernel_view=_as_is, recurrent_view=_as_is, use_bias=True):
-    """One LSTM step in Keras's convention, returns ``(h_next, c_next)``; keywords inject one mistake.
+              swapped=frozenset(), output_squash=None, transposed=frozenset(),
+              dropped=frozenset(), forget=True):
+    """One LSTM step in Keras's convention, returns ``(h_next, c_next)``; keywords inject mistakes.
 
-    ``order`` is the order in which the student reads the four blocks
-    (Keras: "ifco" = input, forget, candidate c~, output).
+    ``order`` is the order in which the student reads the four blocks (Keras:
+    "ifco" = input, forget, candidate c~, output); ``swapped`` the activations
+    swapped (sigmoid <-> tanh) among "i", "f", "c", "o" and "out" (the tanh of
+    h = o * tanh(c)); ``output_squash=_identity`` is h = o * c; ``forget=False``
+    leaves the forget gate out (c = c_prev + i * c~).
     """
-    a = x_t @ kernel_view(kernel, 4) + h_prev @ recurrent_view(recurrent_kernel, 4)
-    if use_bias:
-        a = a + bias
+    kernel, recurrent_kernel, bias = _weights(kernel, recurrent_kernel, bias, 4,
+                                              transposed, dropped)
+    a = x_t @ kernel + h_prev @ recurrent_kernel + bias
     block = dict(zip(order, _blocks(a, 4)))
-    i, f, o = gate(block["i"]), gate(block["f"]), gate(block["o"])
-    c_next = f * c_prev + i * candidate(block["c"])
-    return o * output_squash(c_next), c_next
+    i, f, o = (_act(g, swapped, sigmoid)(block[g]) for g in "ifo")
+    c_next = (f * c_prev if forget else c_prev) + i * _act("c", swapped, np.tanh)(block["c"])
+    squash = output_squash or _act("out", swapped, np.tanh)
+    return o * squash(c_next), c_next
 
 
 # --------------------------------------------------------------------------- sequences
@@ -176,61 +223,127 @@ def unroll_lstm(step, *, carry_h=True, carry_c=True):
     return forward
 
 
+# --------------------------------------------------------------------------- generating variants
+
+def combinations(step, variants):
+    """Every pair of ``variants`` with different ids and disjoint keywords, made at once."""
+    pairs = []
+    for a, b in itertools.combinations(variants, 2):
+        keys_a, keys_b = {k for k, _ in a.keywords}, {k for k, _ in b.keywords}
+        if a.id != b.id and keys_a and keys_b and not keys_a & keys_b:
+            pairs.append(Combination((a, b), partial(step, **dict(a.keywords), **dict(b.keywords))))
+    return pairs
+
+
+_DEFAULT_ACTIVATION = {"z": "sigmoid", "r": "sigmoid", "i": "sigmoid", "f": "sigmoid",
+                       "o": "sigmoid", "c": "tanh", "h": "tanh"}
+
+
+def part_variants(cell, step, *, bias_rows=1):
+    """One mistake per named part: each weight block transposed, each bias block or row left
+    out, each activation swapped (``_localise.GATES`` names them)."""
+    k = len(GATES[cell])
+    found = []
+    for part in weight_parts(cell, bias_rows=bias_rows):
+        if part.weight < 2:
+            letter = GATES[cell][part.block or 0][0]
+            matrix = ("W", "U")[part.weight]
+            found.append(variant(
+                "TRANSPOSED-WEIGHTS",
+                f"{part.name} transposed ({'x_t' if part.weight == 0 else 'h_prev'} @ "
+                f"{matrix}_{letter}.T)" if k > 1 else f"{part.name} transposed",
+                step, transposed=frozenset({(part.weight, part.block or 0)})))
+        else:
+            found.append(variant("MISSING-BIAS", f"{part.name} left out", step,
+                                 dropped=frozenset({(part.row or 0, part.block or 0)})))
+    if bias_rows == 2:
+        for row in (0, 1):
+            words = f"bias[{row}] (the {'input' if row == 0 else 'recurrent'} bias row)"
+            found.append(variant("MISSING-BIAS", f"{words} left out", step,
+                                 dropped=_all_bias([row], k)))
+    if k > 1:
+        for letter, words in GATES[cell]:
+            default = _DEFAULT_ACTIVATION[letter]
+            other = "tanh" if default == "sigmoid" else "sigmoid"
+            found.append(variant("WRONG-ACTIVATION", f"{other} instead of {default} for the "
+                                 f"{words}", step, swapped=frozenset({letter})))
+    return found
+
+
+def sequence_variants(cell_variants, step, unroller, not_carried, combine_with):
+    """Sequence variants from the cell's: each unrolled (a ``Combination`` stays one),
+    then ``not_carried`` [(id, (hint, unroller keywords))] alone and combined with each
+    cell mistake of ``combine_with`` (e.g. a transposed kernel AND h0 fed to every step)."""
+    found = []
+    for v in cell_variants:
+        if isinstance(v, Combination):
+            found.append(Combination(v.variants, unroller(v.fn)))
+        else:
+            found.append(Variant(v.id, v.hint, unroller(v.fn), v.keywords))
+    for slip, options in not_carried:
+        found.append(Variant(slip, options[0], unroller(step, **options[1])))
+    for slip, options in not_carried:
+        for v in combine_with:
+            if slip != v.id:
+                found.append(Combination((Variant(slip, options[0], None), v),
+                                         unroller(v.fn, **options[1])))
+    return found
+
+
 # --------------------------------------------------------------------------- the variants
 
-RNN_CELL_VARIANTS = [
-    Variant("MISSING-BIAS", "the bias left out", partial(rnn_step, use_bias=False)),
-    Variant("TRANSPOSED-WEIGHTS", "kernel transposed (x_t @ kernel.T)",
-            partial(rnn_step, kernel_view=_blocks_transposed)),
-    Variant("TRANSPOSED-WEIGHTS", "recurrent_kernel transposed (h_prev @ recurrent_kernel.T)",
-            partial(rnn_step, recurrent_view=_blocks_transposed)),
-    Variant("TRANSPOSED-WEIGHTS", "both weight matrices transposed",
-            partial(rnn_step, kernel_view=_blocks_transposed, recurrent_view=_blocks_transposed)),
-    Variant("WRONG-ACTIVATION", "sigmoid instead of tanh", partial(rnn_step, activation=sigmoid)),
+_RNN_GLOBAL = [
+    variant("MISSING-BIAS", "the bias left out", rnn_step, dropped=_all_bias([0], 1)),
+    variant("TRANSPOSED-WEIGHTS", "kernel transposed (x_t @ kernel.T)", rnn_step,
+            transposed=frozenset({(0, 0)})),
+    variant("TRANSPOSED-WEIGHTS", "recurrent_kernel transposed (h_prev @ recurrent_kernel.T)",
+            rnn_step, transposed=frozenset({(1, 0)})),
+    variant("TRANSPOSED-WEIGHTS", "both weight matrices transposed", rnn_step,
+            transposed=_all_blocks((0, 1), 1)),
+    variant("WRONG-ACTIVATION", "sigmoid instead of tanh", rnn_step, swapped=frozenset({"h"})),
 ]
+RNN_CELL_VARIANTS = _RNN_GLOBAL + combinations(rnn_step, _RNN_GLOBAL)
 
-RNN_SEQUENCE_VARIANTS = (
-    [Variant(v.id, v.hint, unroll(v.fn)) for v in RNN_CELL_VARIANTS]
-    + [Variant("STATE-NOT-CARRIED", "h0 fed to every step", unroll(rnn_step, carry=False))]
-)
+RNN_SEQUENCE_VARIANTS = sequence_variants(
+    RNN_CELL_VARIANTS, rnn_step, unroll,
+    [("STATE-NOT-CARRIED", ("h0 fed to every step", {"carry": False}))], _RNN_GLOBAL)
 
-GRU_CELL_VARIANTS = [
-    Variant("MISSING-BIAS", "no bias at all",
-            partial(gru_step, input_bias=False, recurrent_bias=False)),
-    Variant("MISSING-BIAS", "only the input bias row (bias[0]), the recurrent row bias[1] left out",
-            partial(gru_step, recurrent_bias=False)),
-    Variant("MISSING-BIAS", "only the recurrent bias row (bias[1]), the input row bias[0] left out",
-            partial(gru_step, input_bias=False)),
-    Variant("TRANSPOSED-WEIGHTS", "each block of kernel transposed (x_t @ W_z.T, ...)",
-            partial(gru_step, kernel_view=_blocks_transposed)),
-    Variant("TRANSPOSED-WEIGHTS", "each block of recurrent_kernel transposed (h_prev @ U_z.T, ...)",
-            partial(gru_step, recurrent_view=_blocks_transposed)),
-    Variant("TRANSPOSED-WEIGHTS", "every weight block transposed",
-            partial(gru_step, kernel_view=_blocks_transposed, recurrent_view=_blocks_transposed)),
-    Variant("WRONG-ACTIVATION", "tanh for the gates z and r instead of sigmoid",
-            partial(gru_step, gate=np.tanh)),
-    Variant("WRONG-ACTIVATION", "sigmoid for the candidate h~ instead of tanh",
-            partial(gru_step, candidate=sigmoid)),
-    Variant("GRU-UPDATE-INVERTED", "h = z * h~ + (1 - z) * h_prev",
-            partial(gru_step, update_inverted=True)),
+_GRU_GLOBAL = [
+    variant("MISSING-BIAS", "no bias at all", gru_step, dropped=_all_bias([0, 1], 3)),
+    variant("TRANSPOSED-WEIGHTS", "each block of kernel transposed (x_t @ W_z.T, ...)",
+            gru_step, transposed=_all_blocks([0], 3)),
+    variant("TRANSPOSED-WEIGHTS", "each block of recurrent_kernel transposed (h_prev @ U_z.T, ...)",
+            gru_step, transposed=_all_blocks([1], 3)),
+    variant("TRANSPOSED-WEIGHTS", "every weight block transposed", gru_step,
+            transposed=_all_blocks([0, 1], 3)),
+    variant("WRONG-ACTIVATION", "tanh for the gates z and r instead of sigmoid", gru_step,
+            swapped=frozenset("zr")),
+    variant("GRU-UPDATE-INVERTED", "h = z * h~ + (1 - z) * h_prev", gru_step,
+            update_inverted=True),
     # For reset_after=True: the reset_after=False formula (with or without b'_h), or
     # b'_h added outside the reset. For reset_after=False: the reset after the product.
-    Variant("GRU-RESET-PLACEMENT", "the reset gate on h_prev before the product, (r * h_prev) @ U_h",
-            partial(gru_step, reset_placement="before", candidate_recurrent_bias="outside")),
-    Variant("GRU-RESET-PLACEMENT", "(r * h_prev) @ U_h and no recurrent bias in the candidate",
-            partial(gru_step, reset_placement="before", candidate_recurrent_bias="none")),
-    Variant("GRU-RESET-PLACEMENT", "the reset gate after the product, r * (h_prev @ U_h)",
-            partial(gru_step, reset_placement="after")),
-    Variant("GRU-RESET-PLACEMENT", "r * (h_prev @ U_h) + b'_h, the recurrent bias outside the reset",
-            partial(gru_step, reset_placement="after", candidate_recurrent_bias="outside")),
-    Variant(None, "the z and r blocks swapped (Keras's order is z, r, h~)",
-            partial(gru_step, order="rzh")),
+    variant("GRU-RESET-PLACEMENT", "the reset gate on h_prev before the product, (r * h_prev) @ U_h",
+            gru_step, reset_placement="before", candidate_recurrent_bias="outside"),
+    variant("GRU-RESET-PLACEMENT", "(r * h_prev) @ U_h and no recurrent bias in the candidate",
+            gru_step, reset_placement="before", candidate_recurrent_bias="none"),
+    variant("GRU-RESET-PLACEMENT", "the reset gate after the product, r * (h_prev @ U_h)",
+            gru_step, reset_placement="after"),
+    variant("GRU-RESET-PLACEMENT", "r * (h_prev @ U_h) + b'_h, the recurrent bias outside the reset",
+            gru_step, reset_placement="after", candidate_recurrent_bias="outside"),
+    variant("GRU-GATE-ORDER", "the z and r blocks swapped (Keras's order is z, r, h~)",
+            gru_step, order="rzh"),
 ]
+# One list per formulation: the parts of the bias differ (two rows with reset_after=True).
+GRU_CELL_VARIANTS = {
+    reset_after: (_GRU_GLOBAL + part_variants("gru", gru_step, bias_rows=2 if reset_after else 1)
+                  + combinations(gru_step, _GRU_GLOBAL))
+    for reset_after in (True, False)}
 
-GRU_SEQUENCE_VARIANTS = (
-    [Variant(v.id, v.hint, unroll(v.fn)) for v in GRU_CELL_VARIANTS]
-    + [Variant("STATE-NOT-CARRIED", "h0 fed to every step", unroll(gru_step, carry=False))]
-)
+GRU_SEQUENCE_VARIANTS = {
+    reset_after: sequence_variants(
+        cell_variants, gru_step, unroll,
+        [("STATE-NOT-CARRIED", ("h0 fed to every step", {"carry": False}))], _GRU_GLOBAL)
+    for reset_after, cell_variants in GRU_CELL_VARIANTS.items()}
 
 
 def _gate_order_variants():
@@ -238,37 +351,36 @@ def _gate_order_variants():
     for order in itertools.permutations("ifco"):
         if order != tuple("ifco"):
             label = ", ".join(names[g] for g in order)
-            yield Variant("LSTM-GATE-ORDER", f"the gates read in the order {label}",
-                          partial(lstm_step, order="".join(order)))
+            yield variant("LSTM-GATE-ORDER", f"the gates read in the order {label}",
+                          lstm_step, order="".join(order))
 
 
-LSTM_CELL_VARIANTS = [
-    Variant("MISSING-BIAS", "the bias left out", partial(lstm_step, use_bias=False)),
-    Variant("TRANSPOSED-WEIGHTS", "each block of kernel transposed (x_t @ W_i.T, ...)",
-            partial(lstm_step, kernel_view=_blocks_transposed)),
-    Variant("TRANSPOSED-WEIGHTS", "each block of recurrent_kernel transposed (h_prev @ U_i.T, ...)",
-            partial(lstm_step, recurrent_view=_blocks_transposed)),
-    Variant("TRANSPOSED-WEIGHTS", "every weight block transposed",
-            partial(lstm_step, kernel_view=_blocks_transposed, recurrent_view=_blocks_transposed)),
-    Variant("WRONG-ACTIVATION", "tanh for the gates i, f, o instead of sigmoid",
-            partial(lstm_step, gate=np.tanh)),
-    Variant("WRONG-ACTIVATION", "sigmoid for the candidate c~ instead of tanh",
-            partial(lstm_step, candidate=sigmoid)),
-    Variant("WRONG-ACTIVATION", "h = o * sigmoid(c) instead of o * tanh(c)",
-            partial(lstm_step, output_squash=sigmoid)),
-    Variant("LSTM-OUTPUT-NO-TANH", "h = o * c", partial(lstm_step, output_squash=_identity)),
-    *_gate_order_variants(),
+_LSTM_GLOBAL = [
+    variant("MISSING-BIAS", "the bias left out", lstm_step, dropped=_all_bias([0], 4)),
+    variant("TRANSPOSED-WEIGHTS", "each block of kernel transposed (x_t @ W_i.T, ...)",
+            lstm_step, transposed=_all_blocks([0], 4)),
+    variant("TRANSPOSED-WEIGHTS", "each block of recurrent_kernel transposed (h_prev @ U_i.T, ...)",
+            lstm_step, transposed=_all_blocks([1], 4)),
+    variant("TRANSPOSED-WEIGHTS", "every weight block transposed", lstm_step,
+            transposed=_all_blocks([0, 1], 4)),
+    variant("WRONG-ACTIVATION", "tanh for the gates i, f, o instead of sigmoid", lstm_step,
+            swapped=frozenset("ifo")),
+    variant("WRONG-ACTIVATION", "h = o * sigmoid(c) instead of o * tanh(c)", lstm_step,
+            swapped=frozenset({"out"})),
+    variant("LSTM-OUTPUT-NO-TANH", "h = o * c", lstm_step, output_squash=_identity),
+    variant("LSTM-FORGET-IGNORED", "c = c_prev + i * c~ (no forget gate)", lstm_step,
+            forget=False),
 ]
+LSTM_CELL_VARIANTS = (_LSTM_GLOBAL + list(_gate_order_variants())
+                      + part_variants("lstm", lstm_step)
+                      + combinations(lstm_step, _LSTM_GLOBAL))
 
-LSTM_SEQUENCE_VARIANTS = (
-    [Variant(v.id, v.hint, unroll_lstm(v.fn)) for v in LSTM_CELL_VARIANTS]
-    + [Variant("STATE-NOT-CARRIED", "h0 fed to every step (c carried)",
-               unroll_lstm(lstm_step, carry_h=False)),
-       Variant("STATE-NOT-CARRIED", "h0 and c0 fed to every step",
-               unroll_lstm(lstm_step, carry_h=False, carry_c=False)),
-       Variant("LSTM-CELL-NOT-CARRIED", "c0 fed to every step (h carried)",
-               unroll_lstm(lstm_step, carry_c=False))]
-)
+LSTM_SEQUENCE_VARIANTS = sequence_variants(
+    LSTM_CELL_VARIANTS, lstm_step, unroll_lstm,
+    [("STATE-NOT-CARRIED", ("h0 fed to every step (c carried)", {"carry_h": False})),
+     ("STATE-NOT-CARRIED", ("h0 and c0 fed to every step", {"carry_h": False, "carry_c": False})),
+     ("LSTM-CELL-NOT-CARRIED", ("c0 fed to every step (h carried)", {"carry_c": False}))],
+    _LSTM_GLOBAL)
 
 
 # --------------------------------------------------------------------------- parameter counts
@@ -289,19 +401,6 @@ def param_count(cell, input_dim, units, reset_after=True, *, bias_rows=None, blo
         bias_rows = 2 if (cell == "gru" and reset_after) else 1
     return k * (input_dim * units + (units * units if recurrent else 0) + bias_rows * units)
 
-
-PARAM_COUNT_VARIANTS = [
-    Variant("MISSING-BIAS", "no bias at all", partial(param_count, bias_rows=0)),
-    Variant("MISSING-BIAS",
-            "only one bias row for a GRU with reset_after=True (it has two: input and recurrent)",
-            partial(param_count, bias_rows=1)),
-    Variant(None, "two bias rows, but only a GRU with reset_after=True has the second one",
-            partial(param_count, bias_rows=2)),
-    Variant(None, "a single block: the kernel, recurrent kernel and bias hold one block per "
-                  "gate (SimpleRNN 1, GRU 3, LSTM 4)", partial(param_count, blocks=1)),
-    Variant(None, "no recurrent_kernel (units x units per block)",
-            partial(param_count, recurrent=False)),
-]
 
 
 # --------------------------------------------------------------------------- padding and masking (08)
@@ -358,17 +457,3 @@ def pad_variants(padding):
     other = "pre" if padding == "post" else "post"
     return [Variant(v.id, v.hint, partial(pad, side=other)) if v.fn is None else v
             for v in PAD_BATCH_VARIANTS]
-
-
-MASKED_RNN_VARIANTS = [
-    Variant("MASK-IGNORED", "the mask ignored (every step computed)",
-            partial(masked_unroll, on_masked="step")),
-    Variant("MASK-STATE-RESET", "the state set to zeros at masked steps",
-            partial(masked_unroll, on_masked="zeros")),
-    Variant("MASK-STATE-RESET", "the state set back to h0 at masked steps",
-            partial(masked_unroll, on_masked="h0")),
-    Variant("MASK-INVERTED", "the mask read the other way round (steps computed where it is False)",
-            partial(masked_unroll, invert=True)),
-    Variant(None, "the state carried but zeros returned at masked steps",
-            partial(masked_unroll, output_at_masked="zeros")),
-]
