@@ -304,7 +304,7 @@ _RNN_SEQ_WRONG = {
                 states.append(h)
             return np.array(states)
         """),
-    "shifted_by_one_step": (None, """
+    "shifted_by_one_step": ("SEQUENCE-STATE-BEFORE-STEP", """
         import numpy as np
 
         def rnn_forward(x, h0, kernel, recurrent_kernel, bias):

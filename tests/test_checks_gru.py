@@ -14,7 +14,7 @@ from course_utils import gru
 from course_utils.checks import check_gru_cell_forward, check_gru_forward
 from course_utils.checks import gru as gru_checks
 from course_utils.checks import variants
-from check_helpers import flat
+from check_helpers import fails_with, flat, passes_quietly
 
 CHECKERS = {"gru_cell_forward": check_gru_cell_forward, "gru_forward": check_gru_forward}
 PROBES = {"gru_cell_forward": gru_checks._STEP_PROBES, "gru_forward": gru_checks._SEQUENCE_PROBES}
@@ -141,3 +141,91 @@ def test_each_formulation_starts_with_a_square_probe(name):
             first = next(p for p in probes if p.kwargs["reset_after"] is reset_after)
             assert first.sizes["input_dim"] == first.sizes["units"]
             assert np.any(first.args[1] != 0)   # non-zero h0
+
+
+# ---------------------------------------------------------------- localised and combined mistakes
+# Hand-written wrong cells: (label, source, ids named, words the message must hold).
+
+_GRU_PARTS = '''
+import numpy as np
+
+def sig(a):
+    return 1 / (1 + np.exp(-a))
+
+def gru_cell_forward(x_t, h_prev, kernel, recurrent_kernel, bias, reset_after=True):
+    u = h_prev.shape[1]
+    b_in, b_rec = (bias[0], bias[1]) if reset_after else (bias, np.zeros_like(bias))
+    W_z, W_r, W_h = kernel[:, :u], kernel[:, u:2*u], kernel[:, 2*u:]
+    U_z, U_r, U_h = recurrent_kernel[:, :u], recurrent_kernel[:, u:2*u], recurrent_kernel[:, 2*u:]
+    b_z, b_r, b_h = b_in[:u], b_in[u:2*u], b_in[2*u:]
+    c_z, c_r, c_h = b_rec[:u], b_rec[u:2*u], b_rec[2*u:]
+    {change}
+    z = {act_z}(x_t @ W_z + b_z + h_prev @ U_z + c_z)
+    r = {act_r}(x_t @ W_r + b_r + h_prev @ U_r + c_r)
+    if reset_after:
+        h_tilde = np.tanh(x_t @ W_h + b_h + r * (h_prev @ U_h + c_h))
+    else:
+        h_tilde = np.tanh(x_t @ W_h + b_h + (r * h_prev) @ U_h)
+    return z * h_prev + (1 - z) * h_tilde
+'''
+
+
+def _gru_cell(change="pass", act_z="sig", act_r="sig"):
+    return _GRU_PARTS.format(change=change, act_z=act_z, act_r=act_r)
+
+
+LOCALISED = [
+    ("only U_h transposed", _gru_cell("U_h = U_h.T"), ["TRANSPOSED-WEIGHTS"],
+     ["the candidate h~ block (columns 2*units:3*units) of recurrent_kernel transposed"]),
+    ("only W_r transposed", _gru_cell("W_r = W_r.T"), ["TRANSPOSED-WEIGHTS"],
+     ["the reset gate r block (columns units:2*units) of kernel transposed"]),
+    ("recurrent bias row left out", _gru_cell("c_z = c_r = c_h = 0"), ["MISSING-BIAS"],
+     ["bias[1] (the recurrent bias row) left out", "two bias rows"]),
+    ("candidate input bias left out", _gru_cell("b_h = 0"), ["MISSING-BIAS"],
+     ["the candidate h~ block (columns 2*units:3*units) of bias[0] (the input bias row) left out"]),
+    ("tanh for r only", _gru_cell(act_r="np.tanh"), ["WRONG-ACTIVATION"],
+     ["tanh instead of sigmoid for the reset gate r", "03_gru, 'The GRU at a glance'"]),
+    ("no bias and tanh gates", _gru_cell("b_in = b_rec = 0 * bias[..., :0]; b_z = b_r = b_h = "
+                                          "c_z = c_r = c_h = 0", act_z="np.tanh", act_r="np.tanh"),
+     ["MISSING-BIAS", "WRONG-ACTIVATION"],
+     ["no bias at all together with tanh for the gates z and r instead of sigmoid"]),
+    ("z and r swapped", _gru_cell("W_z, W_r, U_z, U_r, b_z, b_r, c_z, c_r = "
+                                   "W_r, W_z, U_r, U_z, b_r, b_z, c_r, c_z"),
+     ["GRU-GATE-ORDER"], ["Keras stores the GRU's blocks as z, r, h~"]),
+    ("z reads the r block of kernel (no known mistake)", _gru_cell("W_z = W_r"), [],
+     ["Where:", "the update gate z block (columns 0:units) of kernel",
+      "the reset gate r block (columns units:2*units) of kernel"]),
+    ("a doubled candidate (no known mistake)", _gru_cell("U_h = 2 * U_h"), [],
+     ["Where:", "is wrong when the candidate h~ block (columns 2*units:3*units) of "
+      "recurrent_kernel is non-zero"]),
+    ("the reset gate's input bias doubled (no known mistake)", _gru_cell("b_r = 2 * b_r"), [],
+     ["Where: with kernel and recurrent_kernel set to zero your h_next is wrong, and right "
+      "again once the reset gate r block (columns units:2*units) of bias[0] (the input "
+      "bias row)"]),
+]
+
+
+@pytest.mark.parametrize("label, source, ids, fragments", LOCALISED,
+                         ids=[row[0] for row in LOCALISED])
+def test_a_wrong_part_is_localised_and_named(label, source, ids, fragments):
+    message = fails_with(check_gru_cell_forward, sv.load(source, "gru_cell_forward"), *fragments)
+    assert MISTAKE_ID.findall(message) == ids
+    assert "(reset_after=True, " in message
+
+
+def test_a_transposed_kernel_and_an_uncarried_state_are_both_named():
+    source = _gru_cell("W_z, W_r, W_h = W_z.T, W_r.T, W_h.T") + '''
+
+def gru_forward(x, h0, kernel, recurrent_kernel, bias, reset_after=True):
+    states = [gru_cell_forward(x[:, t], h0, kernel, recurrent_kernel, bias, reset_after)
+              for t in range(x.shape[1])]
+    return np.stack(states, axis=1)
+'''
+    message = fails_with(check_gru_forward, sv.load(source, "gru_forward"),
+                         "h0 fed to every step together with each block of kernel transposed")
+    assert MISTAKE_ID.findall(message) == ["STATE-NOT-CARRIED", "TRANSPOSED-WEIGHTS"]
+
+
+def test_a_right_cell_passes_the_part_probes(capsys):
+    passes_quietly(check_gru_cell_forward, sv.load(_gru_cell(), "gru_cell_forward"), capsys,
+                   hidden=False)

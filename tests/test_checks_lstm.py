@@ -13,7 +13,7 @@ from course_utils import lstm
 from course_utils.checks import check_lstm_cell_forward, check_lstm_forward
 from course_utils.checks import lstm as lstm_checks
 from course_utils.checks import variants
-from check_helpers import flat
+from check_helpers import fails_with, flat
 
 CHECKERS = {"lstm_cell_forward": check_lstm_cell_forward, "lstm_forward": check_lstm_forward}
 PROBES = {"lstm_cell_forward": lstm_checks._STEP_PROBES,
@@ -131,3 +131,71 @@ def test_first_probe_is_square_with_a_cell_state_beyond_one(name):
         assert first.sizes["input_dim"] == first.sizes["units"]
         c0 = first.args[2]
         assert np.abs(c0).max() > 1   # so that o * c and o * tanh(c) differ clearly
+
+
+# ---------------------------------------------------------------- localised and combined mistakes
+# Hand-written wrong cells: (label, source, ids named, words the message must hold).
+
+_LSTM_PARTS = '''
+import numpy as np
+
+def sig(a):
+    return 1 / (1 + np.exp(-a))
+
+def lstm_cell_forward(x_t, h_prev, c_prev, kernel, recurrent_kernel, bias):
+    u = h_prev.shape[1]
+    W = [kernel[:, k*u:(k+1)*u] for k in range(4)]
+    U = [recurrent_kernel[:, k*u:(k+1)*u] for k in range(4)]
+    b = [bias[k*u:(k+1)*u] for k in range(4)]
+    {change}
+    i = sig(x_t @ W[0] + h_prev @ U[0] + b[0])
+    f = {act_f}(x_t @ W[1] + h_prev @ U[1] + b[1])
+    c_tilde = np.tanh(x_t @ W[2] + h_prev @ U[2] + b[2])
+    o = sig(x_t @ W[3] + h_prev @ U[3] + b[3])
+    c_next = {c_next}
+    return o * np.tanh(c_next), c_next
+'''
+
+
+def _lstm_cell(change="pass", act_f="sig", c_next="f * c_prev + i * c_tilde"):
+    return _LSTM_PARTS.format(change=change, act_f=act_f, c_next=c_next)
+
+
+LOCALISED = [
+    ("forget gate left out", _lstm_cell(c_next="c_prev + i * c_tilde"), ["LSTM-FORGET-IGNORED"],
+     ["c = f * c_prev + i * c~"]),
+    ("tanh for f only", _lstm_cell(act_f="np.tanh"), ["WRONG-ACTIVATION"],
+     ["tanh instead of sigmoid for the forget gate f", "04_lstm, 'The input gate and the candidate'"]),
+    ("output gate bias left out", _lstm_cell("b[3] = 0 * b[3]"), ["MISSING-BIAS"],
+     ["the output gate o block (columns 3*units:4*units) of bias left out"]),
+    ("only U_f transposed", _lstm_cell("U[1] = U[1].T"), ["TRANSPOSED-WEIGHTS"],
+     ["the forget gate f block (columns units:2*units) of recurrent_kernel transposed"]),
+    ("no bias and no forget gate", _lstm_cell("b = [0, 0, 0, 0]", c_next="c_prev + i * c_tilde"),
+     ["MISSING-BIAS", "LSTM-FORGET-IGNORED"],
+     ["the bias left out together with c = c_prev + i * c~ (no forget gate)"]),
+    ("i reads the f block of kernel (no known mistake)", _lstm_cell("W[0] = W[1]"), [],
+     ["Where:", "the input gate i block (columns 0:units) of kernel"]),
+]
+
+
+@pytest.mark.parametrize("label, source, ids, fragments", LOCALISED,
+                         ids=[row[0] for row in LOCALISED])
+def test_a_wrong_part_is_localised_and_named(label, source, ids, fragments):
+    message = fails_with(check_lstm_cell_forward, sv.load(source, "lstm_cell_forward"), *fragments)
+    assert MISTAKE_ID.findall(message) == ids
+
+
+def test_a_loop_that_starts_from_zeros_is_told_so():
+    source = _lstm_cell() + '''
+
+def lstm_forward(x, h0, c0, kernel, recurrent_kernel, bias):
+    h, c, hs, cs = np.zeros_like(h0), np.zeros_like(c0), [], []
+    for t in range(x.shape[1]):
+        h, c = lstm_cell_forward(x[:, t], h, c, kernel, recurrent_kernel, bias)
+        hs.append(h)
+        cs.append(c)
+    return np.stack(hs, axis=1), np.stack(cs, axis=1)
+'''
+    message = fails_with(check_lstm_forward, sv.load(source, "lstm_forward"),
+                         "started from zeros instead of h0 and c0")
+    assert MISTAKE_ID.findall(message) == ["SEQUENCE-IGNORES-H0"]

@@ -16,7 +16,7 @@ from course_utils import simple_rnn
 from course_utils.checks import check_rnn_cell_forward, check_rnn_forward
 from course_utils.checks import simple_rnn as rnn_checks
 from course_utils.checks import variants
-from check_helpers import flat
+from check_helpers import fails_with, flat
 
 CHECKERS = {"rnn_cell_forward": check_rnn_cell_forward, "rnn_forward": check_rnn_forward}
 PROBES = {"rnn_cell_forward": rnn_checks._STEP_PROBES, "rnn_forward": rnn_checks._SEQUENCE_PROBES}
@@ -26,7 +26,7 @@ APPLICABLE = {
                          "MODIFIES-INPUTS", "OUTPUT-TRANSPOSED"},
     "rnn_forward": {"MISSING-BIAS", "TRANSPOSED-WEIGHTS", "WRONG-ACTIVATION",
                     "STATE-NOT-CARRIED", "RETURNS-LAST-ONLY", "MODIFIES-INPUTS",
-                    "STATES-TIME-FIRST", "STATES-INCLUDE-H0"},
+                    "STATES-TIME-FIRST", "STATES-INCLUDE-H0", "SEQUENCE-STATE-BEFORE-STEP"},
 }
 MODES = pytest.mark.parametrize("hidden", [False, True], ids=["visible", "hidden"])
 
@@ -156,3 +156,72 @@ def rnn_forward(x, h0, kernel, recurrent_kernel, bias):
     assert MISTAKE_ID.findall(message) == ["MODIFIES-INPUTS"]
     assert "the cause is your rnn_cell_forward" in message and "argument h_prev" in message
     assert "check the cell's equations" not in message
+
+
+# ---------------------------------------------------------------- localised mistakes and chaining
+# Hand-written wrong answers: (label, function name, source, ids named, words the message holds).
+
+_CELL = '''
+import numpy as np
+
+def rnn_cell_forward(x_t, h_prev, kernel, recurrent_kernel, bias):
+    return np.tanh(x_t @ kernel + h_prev @ recurrent_kernel + bias)
+'''
+
+
+def _forward(loop_body, start="h = h0"):
+    return _CELL + f'''
+def rnn_forward(x, h0, kernel, recurrent_kernel, bias):
+    {start}
+    states = []
+    for t in range(x.shape[1]):
+        {loop_body}
+    return np.stack(states, axis=1)
+'''
+
+
+LOCALISED = [
+    ("no bias, sigmoid", "rnn_cell_forward", '''
+import numpy as np
+
+def rnn_cell_forward(x_t, h_prev, kernel, recurrent_kernel, bias):
+    return 1 / (1 + np.exp(-(x_t @ kernel + h_prev @ recurrent_kernel)))
+''', ["MISSING-BIAS", "WRONG-ACTIVATION"],
+     ["the bias left out together with sigmoid instead of tanh", "one bias vector (units,)"]),
+    ("recurrent kernel doubled (no known mistake)", "rnn_cell_forward", '''
+import numpy as np
+
+def rnn_cell_forward(x_t, h_prev, kernel, recurrent_kernel, bias):
+    return np.tanh(x_t @ kernel + 2 * h_prev @ recurrent_kernel + bias)
+''', [], ["Where:", "is wrong when recurrent_kernel is non-zero"]),
+    ("starts from zeros", "rnn_forward",
+     _forward("h = rnn_cell_forward(x[:, t], h, kernel, recurrent_kernel, bias)\n"
+              "        states.append(h)", start="h = np.zeros_like(h0)"),
+     ["SEQUENCE-IGNORES-H0"], ["started from zeros instead of h0"]),
+    ("stores the state before the step", "rnn_forward",
+     _forward("states.append(h)\n"
+              "        h = rnn_cell_forward(x[:, t], h, kernel, recurrent_kernel, bias)"),
+     ["SEQUENCE-STATE-BEFORE-STEP"], ["Each step returned the state it started from (h0 at t=0)"]),
+    ("feeds the state of two steps back", "rnn_forward",
+     _forward("new = rnn_cell_forward(x[:, t], h, kernel, recurrent_kernel, bias)\n"
+              "        h = states[-1] if states else h\n"
+              "        states.append(new)"),
+     [], ["Step t=0 is right; the first wrong step is t=1",
+          "your loop does not pass each step's new state to the next step"]),
+    ("transposed kernel, h0 every step", "rnn_forward", '''
+import numpy as np
+
+def rnn_forward(x, h0, kernel, recurrent_kernel, bias):
+    return np.stack([np.tanh(x[:, t] @ kernel.T + h0 @ recurrent_kernel + bias)
+                     for t in range(x.shape[1])], axis=1)
+''', ["STATE-NOT-CARRIED", "TRANSPOSED-WEIGHTS"],
+     ["h0 fed to every step together with kernel transposed (x_t @ kernel.T)"]),
+]
+
+
+@pytest.mark.parametrize("label, name, source, ids, fragments", LOCALISED,
+                         ids=[row[0] for row in LOCALISED])
+def test_a_wrong_answer_is_localised_and_named(label, name, source, ids, fragments):
+    message = fails_with(CHECKERS[name], sv.load(source, name), *fragments)
+    assert MISTAKE_ID.findall(message) == ids
+    assert "GRU" not in message and "bias[1]" not in message   # this lesson's own words

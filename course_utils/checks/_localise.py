@@ -93,18 +93,43 @@ def only(part, weights, blocks):
     return tuple(kept)
 
 
+def _without(part, bias, blocks):
+    """``bias`` with the numbers of ``part`` set to zero."""
+    bias = _array(bias)
+    bias[part.select((None, None, bias), blocks)] = 0
+    return bias
+
+
 def part_probes(probe, cell, reference, make):
-    """[(part or None, probe)]: the probe with every weight zero (None), then one probe per
-    part with only that part non-zero. ``make(case, args, reference)`` builds a probe."""
+    """[(part, probe)] of the localisation, made from ``probe``'s numbers:
+
+    - part None: every weight and bias zero;
+    - part "bias": the biases only (both weight matrices zero);
+    - each block of a bias row: the biases without that block (weights zero);
+    - each block of kernel / recurrent_kernel: that block and the biases non-zero
+      (the biases keep the other gates and the candidate away from 0, so that a
+      gate that reads the wrong block still changes the output).
+
+    ``make(case, args)`` builds a probe (expected outputs from the reference).
+    """
     *inputs, kernel, recurrent_kernel, bias = probe.args
     weights = (kernel, recurrent_kernel, bias)
     blocks = len(GATES[cell])
     bias_rows = bias.shape[0] if bias.ndim == 2 else 1
+    zero_k, zero_u = _zeros_like(kernel), _zeros_like(recurrent_kernel)
     probes = [(None, make(f"{probe.case}, every weight and bias zero",
-                          (*inputs, *(_zeros_like(w) for w in weights))))]
+                          (*inputs, zero_k, zero_u, _zeros_like(bias)))),
+              ("bias", make(f"{probe.case}, kernel and recurrent_kernel zero",
+                            (*inputs, zero_k, zero_u, bias)))]
     for part in weight_parts(cell, bias_rows=bias_rows):
-        probes.append((part, make(f"{probe.case}, only {part.name} non-zero",
-                                  (*inputs, *only(part, weights, blocks)))))
+        kept = only(part, weights, blocks)
+        if part.weight < 2:
+            kept = kept[:2] + (bias,)
+            case = f"{probe.case}, only {part.name} and the bias non-zero"
+        else:
+            kept = (zero_k, zero_u, _without(part, bias, blocks))
+            case = f"{probe.case}, kernel, recurrent_kernel and {part.name} zero"
+        probes.append((part, make(case, (*inputs, *kept))))
     return probes
 
 
@@ -128,23 +153,34 @@ def _grouped(cell, failing, bias_rows):
 
 
 def where_wrong(cell, results, what, bias_rows):
-    """Message lines from ``results`` = [(part or None, right?)] of the part probes."""
-    baseline = [ok for part, ok in results if part is None]
-    failing = [part for part, ok in results if part is not None and not ok]
-    if baseline and not baseline[0]:
+    """Message lines from ``results`` = [(part, right?)] of the part probes."""
+    right = dict((part, ok) for part, ok in results if part is None or part == "bias")
+    if not right.get(None, True):
         return [f"Where: even with every weight and bias set to zero your {what} is wrong, "
                 "so the mistake is not in one block of the weights but in how the step "
                 "combines its parts (the activations, the update formula, the states)."]
-    if not failing:
+    weight_wrong = [p for p, ok in results if isinstance(p, Part) and p.weight < 2 and not ok]
+    if not right.get("bias", True):
+        # The bias parts whose removal makes the answer right are the ones used wrongly.
+        culprits = [p for p, ok in results if isinstance(p, Part) and p.weight == 2 and ok]
+        if not culprits:
+            return [f"Where: with kernel and recurrent_kernel set to zero your {what} is "
+                    "already wrong: look at how your code adds the bias."]
+        names = _grouped(cell, culprits, bias_rows)
+        return [f"Where: with kernel and recurrent_kernel set to zero your {what} is wrong, "
+                f"and right again once {'; '.join(names)} "
+                f"{'is' if len(names) == 1 else 'are'} set to zero too: look at how your code "
+                f"uses {'that part' if len(names) == 1 else 'those parts'} of the bias."]
+    if not weight_wrong:
         return []
-    names = _grouped(cell, failing, bias_rows)
+    names = _grouped(cell, weight_wrong, bias_rows)
+    intro = ("Where: we set kernel and recurrent_kernel to zero except one block at a time "
+             f"(bias as given); your {what} ")
     if len(names) == 1:
-        return [f"Where: we set every weight to zero except one part at a time; your {what} is "
-                f"right when every weight is zero, and wrong when only {names[0]} is "
-                f"non-zero: look at how your code uses that part."]
-    return [f"Where: we set every weight to zero except one part at a time; your {what} is "
-            f"right when every weight is zero, and wrong when only one of these parts is "
-            f"non-zero: {'; '.join(names)}. Look at how your code uses them."]
+        return [f"{intro}is wrong when {names[0]} is non-zero: look at how your code uses "
+                "that part."]
+    return [f"{intro}is wrong when any of these blocks is non-zero: {'; '.join(names)}. "
+            "Look at how your code uses them."]
 
 
 # --------------------------------------------------------------------------- sequences
@@ -181,7 +217,12 @@ def chain_hints(got_all, probe, step, n_states, names, atol=DIAGNOSIS_ATOL):
     zeros = tuple(_zeros_like(s) for s in initial)
     state_words = " and ".join(names)
     lines, ids = [], []
-    if first == 0 and all(own[1:]) and equal(0, step_out(0, zeros)):
+    if first == 0 and equal(0, initial) and all(
+            equal(t, tuple(e[:, t - 1] for e in probe.expected)) for t in range(1, steps)):
+        lines.append(f"Each step returned the state it started from ({state_words} at t=0): "
+                     "store the new state after computing it, not before.")
+        ids.append("SEQUENCE-STATE-BEFORE-STEP")
+    elif first == 0 and all(own[1:]) and equal(0, step_out(0, zeros)):
         lines.append(f"Every step is right for the states it was given, but the first step "
                      f"started from zeros instead of {state_words}.")
         ids.append("SEQUENCE-IGNORES-H0")

@@ -106,6 +106,11 @@ MISCONCEPTIONS = {m.id: m for m in [
         "the loop from h = h0.",
         "01_simple_rnn, 'Unrolling the loop'"),
     Misconception(
+        "SEQUENCE-STATE-BEFORE-STEP",
+        "Each step stored the state it started from (h0 first) instead of the state it "
+        "computed; append the new state after the step: h = cell(...); states.append(h).",
+        "01_simple_rnn, 'Unrolling the loop'"),
+    Misconception(
         "STATES-TIME-FIRST",
         "The states were stacked with time first, shape (T, batch, units); stack them along "
         "axis 1, e.g. np.stack(states, axis=1), to get (batch, T, units).",

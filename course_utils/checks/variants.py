@@ -270,14 +270,17 @@ def part_variants(cell, step, *, bias_rows=1):
     return found
 
 
-def sequence_variants(cell_variants, step, unroller, not_carried, combine_with):
-    """Sequence variants from the cell's: each unrolled (a ``Combination`` stays one),
-    then ``not_carried`` [(id, (hint, unroller keywords))] alone and combined with each
-    cell mistake of ``combine_with`` (e.g. a transposed kernel AND h0 fed to every step)."""
+def sequence_variants(cell_variants, step, unroller, not_carried, combine_with,
+                      cell_combinations=True):
+    """Sequence variants from the cell's: each unrolled (a ``Combination`` stays one, or is
+    left out with ``cell_combinations=False``, to keep the import fast), then
+    ``not_carried`` [(id, (hint, unroller keywords))] alone and combined with each cell
+    mistake of ``combine_with`` (e.g. a transposed kernel AND h0 fed to every step)."""
     found = []
     for v in cell_variants:
         if isinstance(v, Combination):
-            found.append(Combination(v.variants, unroller(v.fn)))
+            if cell_combinations:
+                found.append(Combination(v.variants, unroller(v.fn)))
         else:
             found.append(Variant(v.id, v.hint, unroller(v.fn), v.keywords))
     for slip, options in not_carried:
@@ -342,7 +345,8 @@ GRU_CELL_VARIANTS = {
 GRU_SEQUENCE_VARIANTS = {
     reset_after: sequence_variants(
         cell_variants, gru_step, unroll,
-        [("STATE-NOT-CARRIED", ("h0 fed to every step", {"carry": False}))], _GRU_GLOBAL)
+        [("STATE-NOT-CARRIED", ("h0 fed to every step", {"carry": False}))], _GRU_GLOBAL,
+        cell_combinations=False)
     for reset_after, cell_variants in GRU_CELL_VARIANTS.items()}
 
 
@@ -380,7 +384,7 @@ LSTM_SEQUENCE_VARIANTS = sequence_variants(
     [("STATE-NOT-CARRIED", ("h0 fed to every step (c carried)", {"carry_h": False})),
      ("STATE-NOT-CARRIED", ("h0 and c0 fed to every step", {"carry_h": False, "carry_c": False})),
      ("LSTM-CELL-NOT-CARRIED", ("c0 fed to every step (h carried)", {"carry_c": False}))],
-    _LSTM_GLOBAL)
+    _LSTM_GLOBAL, cell_combinations=False)
 
 
 # --------------------------------------------------------------------------- parameter counts
