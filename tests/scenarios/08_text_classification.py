@@ -3,15 +3,16 @@
 Each scenario replaces the source of the named solution cells (by grade_id) in
 an otherwise correct submission; the generic round-trip test autogrades it with
 nbgrader, checks the score class and that each id of ``expect_ids`` is in the
-feedback. The training data always comes from the course's padding
-(``encoded_split``), so a wrong pad_batch or masked_rnn_forward costs only its
-own points; a classifier without mask_zero loses the builder's points, and it
-trains too slowly to reach the bar in 6 epochs, so it loses the trained-model
-points too.
+feedback. A scenario makes one mistake per exercise, so that a few students
+cover every kind of mistake. The training data always comes from the course's
+padding (``encoded_split``), so a wrong pad_batch or masked_rnn_forward costs
+only its own points; a classifier without mask_zero loses the builder's points,
+and it trains too slowly to reach the bar in 6 epochs, so it loses the
+trained-model points too.
 """
 
 SCENARIOS = {
-    "padding_on_the_wrong_side": {
+    "wrong_side_state_reset_no_mask_zero": {
         "cells": {"pad_batch": '''
 def pad_batch(sequences, maxlen=None, padding="post"):
     if maxlen is None:
@@ -24,11 +25,30 @@ def pad_batch(sequences, maxlen=None, padding="post"):
         ids[row, start:start + len(kept)] = kept
         mask[row, start:start + len(kept)] = True
     return ids, mask
+''', "masked_rnn_forward": '''
+def masked_rnn_forward(x, mask, h0, kernel, recurrent_kernel, bias):
+    h = h0
+    states = []
+    for t in range(x.shape[1]):
+        h_new = np.tanh(x[:, t] @ kernel + h @ recurrent_kernel + bias)
+        h = h_new * mask[:, t, None]                 # zeros at padding: the state is lost
+        states.append(h)
+    return np.stack(states, axis=1)
+''', "build_text_classifier": '''
+def build_text_classifier(vocab_size, num_classes, maxlen, units=32, embedding_dim=32,
+                          dropout=0.2, recurrent_dropout=0.2, mask_zero=True):
+    return keras.Sequential([
+        keras.Input(shape=(maxlen,), dtype="int32"),
+        keras.layers.Embedding(vocab_size, embedding_dim),           # no mask_zero
+        keras.layers.GRU(units, dropout=dropout, recurrent_dropout=recurrent_dropout),
+        keras.layers.Dense(num_classes, activation="softmax"),
+    ])
 '''},
-        "expect_ids": ["PADDING-WRONG-SIDE"],
-        "expect": "partial",
+        # Every exercise wrong, and the model without mask_zero misses the accuracy bar too.
+        "expect_ids": ["PADDING-WRONG-SIDE", "MASK-STATE-RESET", "EMBEDDING-NO-MASK"],
+        "expect": "zero",
     },
-    "mask_true_at_padding": {
+    "mask_inverted_mask_ignored_dropout_layer": {
         "cells": {"pad_batch": '''
 def pad_batch(sequences, maxlen=None, padding="post"):
     if maxlen is None:
@@ -39,26 +59,7 @@ def pad_batch(sequences, maxlen=None, padding="post"):
         start = 0 if padding == "post" else maxlen - len(kept)
         ids[row, start:start + len(kept)] = kept
     return ids, ids == 0                                            # True at the padding
-'''},
-        "expect_ids": ["MASK-INVERTED"],
-        "expect": "partial",
-    },
-    "state_reset_at_padding": {
-        "cells": {"masked_rnn_forward": '''
-def masked_rnn_forward(x, mask, h0, kernel, recurrent_kernel, bias):
-    h = h0
-    states = []
-    for t in range(x.shape[1]):
-        h_new = np.tanh(x[:, t] @ kernel + h @ recurrent_kernel + bias)
-        h = h_new * mask[:, t, None]                 # zeros at padding: the state is lost
-        states.append(h)
-    return np.stack(states, axis=1)
-'''},
-        "expect_ids": ["MASK-STATE-RESET"],
-        "expect": "partial",
-    },
-    "mask_ignored": {
-        "cells": {"masked_rnn_forward": '''
+''', "masked_rnn_forward": '''
 def masked_rnn_forward(x, mask, h0, kernel, recurrent_kernel, bias):
     h = h0
     states = []
@@ -66,26 +67,7 @@ def masked_rnn_forward(x, mask, h0, kernel, recurrent_kernel, bias):
         h = np.tanh(x[:, t] @ kernel + h @ recurrent_kernel + bias)
         states.append(h)
     return np.stack(states, axis=1)
-'''},
-        "expect_ids": ["MASK-IGNORED"],
-        "expect": "partial",
-    },
-    "embedding_without_mask_zero": {
-        "cells": {"build_text_classifier": '''
-def build_text_classifier(vocab_size, num_classes, maxlen, units=32, embedding_dim=32,
-                          dropout=0.2, recurrent_dropout=0.2, mask_zero=True):
-    return keras.Sequential([
-        keras.Input(shape=(maxlen,), dtype="int32"),
-        keras.layers.Embedding(vocab_size, embedding_dim),           # no mask_zero
-        keras.layers.GRU(units, dropout=dropout, recurrent_dropout=recurrent_dropout),
-        keras.layers.Dense(num_classes, activation="softmax"),
-    ])
-'''},
-        "expect_ids": ["EMBEDDING-NO-MASK"],
-        "expect": "partial",
-    },
-    "dropout_layer_instead_of_the_grus": {
-        "cells": {"build_text_classifier": '''
+''', "build_text_classifier": '''
 def build_text_classifier(vocab_size, num_classes, maxlen, units=32, embedding_dim=32,
                           dropout=0.2, recurrent_dropout=0.2, mask_zero=True):
     return keras.Sequential([
@@ -96,7 +78,42 @@ def build_text_classifier(vocab_size, num_classes, maxlen, units=32, embedding_d
         keras.layers.Dense(num_classes, activation="softmax"),
     ])
 '''},
-        "expect_ids": ["DROPOUT-NOT-RECURRENT"],
+        "expect_ids": ["MASK-INVERTED", "MASK-IGNORED", "DROPOUT-NOT-RECURRENT"],
+        "expect": "partial",
+    },
+    "float_ids_zeros_at_padding_dropouts_swapped": {
+        "cells": {"pad_batch": '''
+def pad_batch(sequences, maxlen=None, padding="post"):
+    if maxlen is None:
+        maxlen = max(len(s) for s in sequences)
+    ids = np.zeros((len(sequences), maxlen))                        # float ids
+    mask = np.zeros((len(sequences), maxlen), dtype=bool)
+    for row, sequence in enumerate(sequences):
+        kept = list(sequence)[:maxlen]
+        start = 0 if padding == "post" else maxlen - len(kept)
+        ids[row, start:start + len(kept)] = kept
+        mask[row, start:start + len(kept)] = True
+    return ids, mask
+''', "masked_rnn_forward": '''
+def masked_rnn_forward(x, mask, h0, kernel, recurrent_kernel, bias):
+    h = h0
+    states = []
+    for t in range(x.shape[1]):
+        h_new = np.tanh(x[:, t] @ kernel + h @ recurrent_kernel + bias)
+        h = np.where(mask[:, t, None], h_new, h)
+        states.append(np.where(mask[:, t, None], h, 0.0))        # zeros returned at padding
+    return np.stack(states, axis=1)
+''', "build_text_classifier": '''
+def build_text_classifier(vocab_size, num_classes, maxlen, units=32, embedding_dim=32,
+                          dropout=0.2, recurrent_dropout=0.2, mask_zero=True):
+    return keras.Sequential([
+        keras.Input(shape=(maxlen,), dtype="int32"),
+        keras.layers.Embedding(vocab_size, embedding_dim, mask_zero=mask_zero),
+        keras.layers.GRU(units, dropout=recurrent_dropout, recurrent_dropout=dropout),
+        keras.layers.Dense(num_classes, activation="softmax"),
+    ])
+'''},
+        "expect_ids": ["PAD-IDS-NOT-INTEGERS", "MASK-OUTPUT-ZEROS", "DROPOUT-SWAPPED"],
         "expect": "partial",
     },
     "other_correct_answers": {
