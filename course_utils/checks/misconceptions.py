@@ -211,7 +211,156 @@ MISCONCEPTIONS = {m.id: m for m in [
         "input_dim x units per block.",
         "06_keras_rnns, 'Counting parameters by hand'"),
     # ----------------------------------------------------------------- 02_vanishing_gradients
+    Misconception(
+        "TANH-SLOPE-MISSING",
+        "The tanh derivative is missing: going back through h = tanh(a) multiplies the gradient "
+        "by the slope 1 - h**2 first.",
+        "02_vanishing_gradients, 'The step Jacobian'"),
+    Misconception(
+        "TANH-SLOPE-WRONG-STATE",
+        "The tanh slope was taken at the state the step received (h_prev) instead of the state "
+        "it produced: the derivative of h_t = tanh(a_t) is 1 - h_t**2.",
+        "02_vanishing_gradients, 'The step Jacobian'"),
+    Misconception(
+        "TANH-SLOPE-OF-PREACTIVATION",
+        "The slope was computed from the pre-activation a instead of from h = tanh(a): "
+        "tanh'(a) = 1 - tanh(a)**2 = 1 - h**2, not 1 - a**2.",
+        "02_vanishing_gradients, 'The step Jacobian'"),
+    Misconception(
+        "JACOBIAN-TRANSPOSED",
+        "The matrix is the transpose of the Jacobian: rows follow h_next, J[b, i, j] = "
+        "d h_next[b, i] / d h_prev[b, j] = (1 - h_next[b, i]**2) * recurrent_kernel[j, i].",
+        "02_vanishing_gradients, 'The step Jacobian'"),
+    Misconception(
+        "JACOBIAN-SLOPE-ON-COLUMNS",
+        "The slope scales the columns instead of the rows: row i of J belongs to h_next[i], so "
+        "J = diag(1 - h_next**2) @ recurrent_kernel.T, not recurrent_kernel.T @ diag(...).",
+        "02_vanishing_gradients, 'The step Jacobian'"),
+    Misconception(
+        "RECURRENT-KERNEL-NOT-TRANSPOSED",
+        "The gradient went back through recurrent_kernel instead of its transpose: a step "
+        "computes h_prev @ recurrent_kernel, so going back multiplies by recurrent_kernel.T.",
+        "02_vanishing_gradients, 'The step Jacobian'"),
+    Misconception(
+        "NORMS-SLOPE-AFTER-PRODUCT",
+        "The tanh slope was applied after the product with recurrent_kernel.T instead of before "
+        "it: dL/dh_(t-1) = (dL/dh_t * (1 - h_t**2)) @ recurrent_kernel.T.",
+        "02_vanishing_gradients, 'Products of Jacobians'"),
+    Misconception(
+        "NORMS-TIME-ORDER",
+        "The norms are in time order instead of lag order: column k is the norm of dL/dh_(T-k), "
+        "so column 0 is |dh_last| and column T belongs to h0.",
+        "02_vanishing_gradients, 'Products of Jacobians'"),
+    Misconception(
+        "NORMS-SQUARED",
+        "These are squared norms: take the square root of the sum of squares over the units, "
+        "np.linalg.norm(g, axis=-1).",
+        "02_vanishing_gradients, 'Products of Jacobians'"),
+    Misconception(
+        "BPTT-NO-CARRY",
+        "The gradient coming back from the next step is missing: h_t feeds both the output at "
+        "step t and step t+1, so the gradient at h_t is dh_seq[:, t] plus what step t+1 sends back.",
+        "02_vanishing_gradients, 'Backpropagation through time by hand'"),
+    Misconception(
+        "BPTT-GRADS-OVERWRITTEN",
+        "The weight gradients hold only one step's term: the same weights serve every step, so "
+        "add each step's contribution (+=) instead of overwriting it (=).",
+        "02_vanishing_gradients, 'One weight set, one term per step'"),
+    Misconception(
+        "BPTT-LAST-OUTPUT-ONLY",
+        "Only dh_seq[:, -1] was used: the loss reads every step's output, so add dh_seq[:, t] at "
+        "each step on the way back.",
+        "02_vanishing_gradients, 'Backpropagation through time by hand'"),
+    Misconception(
+        "BPTT-DH0-ONE-STEP-SHORT",
+        "The returned dh0 is the gradient at h_1, not at h0: take it one more step back through "
+        "the first step, (dh * (1 - h_1**2)) @ recurrent_kernel.T.",
+        "02_vanishing_gradients, 'Backpropagation through time by hand'"),
+    Misconception(
+        "GRADIENTS-BATCH-MEAN",
+        "The weight gradients were averaged over the batch; the loss is a sum over the examples, "
+        "so sum their contributions (x_t.T @ da already sums over the batch).",
+        "02_vanishing_gradients, 'One weight set, one term per step'"),
+    Misconception(
+        "CLIP-EACH-SEPARATELY",
+        "Each array was clipped on its own; clipping by global norm scales ALL arrays by one "
+        "factor, clip_norm / max(global_norm, clip_norm), which keeps the gradient's direction.",
+        "02_vanishing_gradients, 'Gradient clipping by global norm'"),
+    Misconception(
+        "CLIP-ALWAYS-RESCALES",
+        "The gradient was rescaled although it was already shorter than clip_norm; clipping only "
+        "ever shrinks: the factor is min(1, clip_norm / global_norm).",
+        "02_vanishing_gradients, 'Gradient clipping by global norm'"),
+    Misconception(
+        "CLIP-SUM-OF-NORMS",
+        "The global norm was computed as the sum of the arrays' norms; it is the norm of all "
+        "entries together: sqrt(sum of every squared entry).",
+        "02_vanishing_gradients, 'Gradient clipping by global norm'"),
+    Misconception(
+        "CLIP-NORM-NO-SQRT",
+        "The global norm is missing its square root: sqrt(sum of every squared entry).",
+        "02_vanishing_gradients, 'Gradient clipping by global norm'"),
+    Misconception(
+        "CLIP-TO-UNIT-LENGTH",
+        "The gradient was divided by its norm but not multiplied by clip_norm: the clipped "
+        "gradient's length must be clip_norm.",
+        "02_vanishing_gradients, 'Gradient clipping by global norm'"),
+    Misconception(
+        "CLIP-NOTHING-CLIPPED",
+        "The arrays came back unchanged although their global norm exceeds clip_norm; multiply "
+        "every array by clip_norm / global_norm.",
+        "02_vanishing_gradients, 'Gradient clipping by global norm'"),
+    Misconception(
+        "CLIP-NORM-AFTER-CLIPPING",
+        "The returned norm is the norm after clipping; return the global norm of the gradient "
+        "you were given (before clipping), as tf.clip_by_global_norm does.",
+        "02_vanishing_gradients, 'Gradient clipping by global norm'"),
     # ----------------------------------------------------------------- 05_gradient_flow
+    Misconception(
+        "LSTM-BACKWARD-NO-DC-NEXT",
+        "dc_next was left out: c_next reaches the loss directly (dc_next, sent back by the next "
+        "step) and through h_next = o * tanh(c_next); add both: "
+        "dc = dc_next + dh_next * o * (1 - tanh(c_next)**2).",
+        "05_gradient_flow, 'Backward through one LSTM step'"),
+    Misconception(
+        "LSTM-BACKWARD-NO-ROUTE-THROUGH-H",
+        "The gradient through tanh(c_next) is missing: h_next = o * tanh(c_next) depends on "
+        "c_next, so dc = dc_next + dh_next * o * (1 - tanh(c_next)**2), not dc_next alone.",
+        "05_gradient_flow, 'Backward through one LSTM step'"),
+    Misconception(
+        "GATE-VALUE-AS-DERIVATIVE",
+        "A gate's value was used where its derivative belongs: for a gate g = sigmoid(a), "
+        "dg/da = g * (1 - g), not g.",
+        "05_gradient_flow, 'Backward through one LSTM step'"),
+    Misconception(
+        "ACTIVATION-SLOPE-SWAPPED",
+        "The derivative of the other activation was used: a sigmoid gate g has slope g * (1 - g), "
+        "the tanh candidate c~ has slope 1 - c~**2.",
+        "05_gradient_flow, 'Backward through one LSTM step'"),
+    Misconception(
+        "LSTM-FORGET-GRAD-READS-C-NEXT",
+        "The forget gate's gradient used c_next; in c_next = f * c_prev + i * c~ the forget gate "
+        "multiplies c_prev, so df = dc * c_prev.",
+        "05_gradient_flow, 'Backward through one LSTM step'"),
+    Misconception(
+        "LSTM-DC-PREV-MISSES-H-ROUTE",
+        "dc_prev carries only dc_next * f: the gradient that reaches c_next through h_next belongs "
+        "in it too, dc_prev = dc * f with dc = dc_next + dh_next * o * (1 - tanh(c_next)**2).",
+        "05_gradient_flow, 'Backward through one LSTM step'"),
+    Misconception(
+        "LSTM-DC-PREV-NO-F",
+        "dc_prev is missing the factor f: c_prev enters c_next as f * c_prev, so dc_prev = dc * f.",
+        "05_gradient_flow, 'Backward through one LSTM step'"),
+    Misconception(
+        "BACKWARD-KERNELS-SWAPPED",
+        "kernel and recurrent_kernel are swapped on the way back: x_t met kernel in the forward "
+        "pass, so dx_t = da @ kernel.T, and dh_prev = da @ recurrent_kernel.T.",
+        "05_gradient_flow, 'Backward through one LSTM step'"),
+    Misconception(
+        "WEIGHT-GRADS-SWAPPED",
+        "dkernel and drecurrent_kernel are swapped: dkernel = x_t.T @ da (x_t multiplies kernel) "
+        "and drecurrent_kernel = h_prev.T @ da.",
+        "05_gradient_flow, 'Backward through one LSTM step'"),
     # ----------------------------------------------------------------- 06_keras_rnns
     # ----------------------------------------------------------------- 07_practice
     # ----------------------------------------------------------------- 08_text_classification
