@@ -17,7 +17,7 @@ def rng(request):
 # kernel, no TensorFlow training and no nbgrader grading, in well under a minute;
 # `make test` runs everything. A module is slow when it is listed here (or is one of
 # test_grader_*: they grade notebooks with nbgrader); a single test may also carry
-# @pytest.mark.slow itself. Measured with `pytest --durations=0` (CONTRIBUTING.md,
+# @pytest.mark.slow itself. Chosen with `pytest --durations=0` (CONTRIBUTING.md,
 # "Tests").
 SLOW_MODULES = {
     "test_round_trip",               # grades every lesson with real nbgrader
@@ -26,6 +26,7 @@ SLOW_MODULES = {
     "test_quiet_tensorflow",         # starts a kernel that imports TensorFlow
     "test_checks_messages",          # runs a notebook and nbgrader's validate
     "test_checks_language_model",    # builds and runs Keras models, thousands of draws
+    "test_checks_keras_models",      # builds dozens of Keras models (about 30 s)
     "test_checks_text_classification",  # builds and trains Keras classifiers
     "test_gradient_flow",            # trains SimpleRNN, GRU and LSTM on the adding problem
     "test_keras_models",             # fits Keras models and times epochs

@@ -8,6 +8,7 @@ do: the server answers /api/status on loopback (slow: marked so).
 """
 import json
 import os
+import platform
 import re
 import socket
 import subprocess
@@ -110,16 +111,17 @@ REQUIRES_PYTHON, DEPENDENCIES, DEV_DEPENDENCIES = _pyproject()
 PYTHONS = [f"3.{m}" for m in range(6, 30) if f"3.{m}.0" in SpecifierSet(REQUIRES_PYTHON)]
 
 
-def _linux(python):
-    """The marker environment of CPython ``python`` (e.g. "3.12") on Linux x86_64."""
-    return {"python_version": python, "python_full_version": f"{python}.0",
+def _linux(python, full=None):
+    """The marker environment of CPython ``python`` (e.g. "3.12"; ``full`` "3.12.4",
+    default "3.12.0") on Linux x86_64."""
+    return {"python_version": python, "python_full_version": full or f"{python}.0",
             "implementation_name": "cpython", "platform_python_implementation": "CPython",
             "sys_platform": "linux", "platform_system": "Linux", "os_name": "posix",
             "platform_machine": "x86_64", "platform_release": "", "platform_version": "",
             "implementation_version": f"{python}.0", "extra": ""}
 
 
-def _pins(path, python):
+def _pins(path, python, full=None):
     """{name: Version} of the lock's lines that apply to ``python`` on Linux x86_64."""
     pins = {}
     for line in path.read_text().splitlines():
@@ -127,7 +129,7 @@ def _pins(path, python):
         if not match:
             continue
         name, version, marker = match.groups()
-        if marker and not Marker(marker).evaluate(_linux(python)):
+        if marker and not Marker(marker).evaluate(_linux(python, full)):
             continue
         name = canonicalize_name(name)
         assert name not in pins, f"{path.name}: two pins of {name} for Python {python}"
@@ -188,10 +190,16 @@ def test_the_running_environment_is_the_locked_one():
         pytest.skip("not running from the project's .venv")
     if not stamp.exists() or stamp.stat().st_mtime < DEV_LOCK.stat().st_mtime:
         pytest.skip(".venv was not built from the current lock (make env rebuilds it)")
+    import sysconfig
     from importlib.metadata import distributions
 
     python = "%d.%d" % sys.version_info[:2]
-    installed = {canonicalize_name(d.metadata["Name"]): Version(d.version) for d in distributions()}
+    # Only .venv's site-packages: importing setuptools puts its vendored copies
+    # (packaging, platformdirs, wheel) on sys.path as well.
+    site = sorted({sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]})
+    installed = {canonicalize_name(d.metadata["Name"]): Version(d.version)
+                 for d in distributions(path=site)}
     wrong = {name: (str(version), str(installed.get(name)))
-             for name, version in _pins(DEV_LOCK, python).items() if installed.get(name) != version}
+             for name, version in _pins(DEV_LOCK, python, platform.python_version()).items()
+             if installed.get(name) != version}
     assert wrong == {}, f"pinned vs installed: {wrong}"
