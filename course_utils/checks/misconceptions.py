@@ -362,7 +362,253 @@ MISCONCEPTIONS = {m.id: m for m in [
         "and drecurrent_kernel = h_prev.T @ da.",
         "05_gradient_flow, 'Backward through one LSTM step'"),
     # ----------------------------------------------------------------- 06_keras_rnns
+    Misconception(
+        "STACK-NO-RETURN-SEQUENCES",
+        "A recurrent layer that feeds another one returns only its last state (batch, units); "
+        "give it return_sequences=True so the next layer gets a sequence (batch, T, units).",
+        "06_keras_rnns, 'Stacking recurrent layers'"),
+    Misconception(
+        "STACK-LAST-RETURNS-SEQUENCES",
+        "The last recurrent layer returns its whole sequence, so the Dense layer predicts at "
+        "every step; a model with one prediction per sequence reads only the last state: leave "
+        "return_sequences=False (the default) on the last recurrent layer.",
+        "06_keras_rnns, 'Stacking recurrent layers'"),
+    Misconception(
+        "PER-STEP-NO-RETURN-SEQUENCES",
+        "The model predicts once per sequence, but it must predict at every step: give its "
+        "recurrent layer return_sequences=True so the Dense layer acts on every step.",
+        "06_keras_rnns, 'return_sequences: a state for every step'"),
+    Misconception(
+        "INPUT-NO-TIME-AXIS",
+        "The Input has no time axis, so the recurrent layer gets (batch, features); a sequence "
+        "input is keras.Input(shape=(None, input_dim)), where None lets T be any length.",
+        "06_keras_rnns, 'Units and shapes'"),
+    Misconception(
+        "INPUT-FIXED-LENGTH",
+        "The Input fixes the sequence length T; write keras.Input(shape=(None, input_dim)) so "
+        "the model reads sequences of any length.",
+        "06_keras_rnns, 'Units and shapes'"),
+    Misconception(
+        "MODEL-NO-INPUT",
+        "The model has no Input, so Keras has not built it (no weights yet); start it with "
+        "keras.Input(shape=(None, input_dim)).",
+        "06_keras_rnns, 'Units and shapes'"),
+    Misconception(
+        "STACK-LAYER-ORDER",
+        "The recurrent layers are in the wrong order; build them in the order asked for: "
+        "the LSTM first (returning sequences), then the GRU.",
+        "06_keras_rnns, 'Exercise 1: a stacked model'"),
+    Misconception(
+        "WRONG-RECURRENT-LAYER",
+        "A different recurrent layer was used than the one asked for (SimpleRNN, GRU and LSTM "
+        "are not interchangeable: their weights and counts differ); use the layer named.",
+        "06_keras_rnns, 'Units and shapes'"),
+    Misconception(
+        "TAGGER-NOT-BIDIRECTIONAL",
+        "The GRU is not wrapped in Bidirectional; keras.layers.Bidirectional(keras.layers.GRU"
+        "(...)) runs a second GRU backwards over the sequence and puts both outputs side by side.",
+        "06_keras_rnns, 'Bidirectional layers'"),
+    Misconception(
+        "BIDIRECTIONAL-MERGE-MODE",
+        "Bidirectional's merge_mode was changed; the default merge_mode=\"concat\" puts the "
+        "forward and backward outputs side by side (2 * units features per step).",
+        "06_keras_rnns, 'Bidirectional layers'"),
+    Misconception(
+        "TIME-DISTRIBUTED-DENSE",
+        "The Dense layer is wrapped in TimeDistributed; in Keras 3 a Dense layer already acts on "
+        "every step of a (batch, T, features) input, so use Dense directly.",
+        "06_keras_rnns, 'Bidirectional layers'"),
+    Misconception(
+        "MODEL-EXTRA-LAYERS",
+        "The model has layers that were not asked for (Dropout, Activation, Flatten, another "
+        "recurrent layer...); build exactly the layers asked for, and put an activation into "
+        "the Dense layer's `activation` argument.",
+        "06_keras_rnns, 'Stacking recurrent layers'"),
+    Misconception(
+        "KERAS-UNITS-ARGUMENT",
+        "A recurrent layer does not have the number of units it was given; pass the function's "
+        "`units` argument to it (no fixed number).",
+        "06_keras_rnns, 'Units and shapes'"),
+    Misconception(
+        "OUTPUT-UNITS-WRONG",
+        "The output Dense layer has the wrong number of units; it needs one unit per number "
+        "predicted (one per class for a classifier).",
+        "06_keras_rnns, 'Exercise 2: a bidirectional tagger'"),
+    Misconception(
+        "REGRESSION-OUTPUT-ACTIVATION",
+        "The output layer of a model that predicts a real number has an activation; leave "
+        "Dense's activation at its default, None (linear).",
+        "06_keras_rnns, 'Exercise 1: a stacked model'"),
+    Misconception(
+        "OUTPUT-NO-SOFTMAX",
+        "The outputs are not probabilities (each row should be >= 0 and sum to 1); give the "
+        "last Dense layer activation=\"softmax\".",
+        "06_keras_rnns, 'Exercise 2: a bidirectional tagger'"),
+    Misconception(
+        "GRU-RESET-AFTER-CHANGED",
+        "The GRU's reset_after was changed; keep Keras's default reset_after=True.",
+        "06_keras_rnns, 'Counting parameters by hand'"),
+    Misconception(
+        "RETURN-STATE-SET",
+        "A layer has return_state=True, so it returns a list [output, states...]; this model "
+        "only needs the outputs: leave return_state=False.",
+        "06_keras_rnns, 'return_state: the final states as extra outputs'"),
     # ----------------------------------------------------------------- 07_practice
+    Misconception(
+        "WINDOW-TARGET-OFF-BY-ONE",
+        "The targets are the windows themselves, ids[s : s + window]; shift them by one "
+        "character, y[i] = ids[s + 1 : s + window + 1], so that y[i, t] is the character AFTER "
+        "x[i, t].",
+        "07_practice, 'Windows: from text to training examples'"),
+    Misconception(
+        "WINDOW-TARGET-NEXT-ONLY",
+        "Each target is only the character after the window, ids[s + window]; here every "
+        "position is a target: y[i] = ids[s + 1 : s + window + 1], shaped like x.",
+        "07_practice, 'Windows: from text to training examples'"),
+    Misconception(
+        "WINDOW-TOO-WIDE",
+        "Each window holds window + 1 characters; x[i] is ids[s : s + window] (the slice end is "
+        "excluded).",
+        "07_practice, 'Windows: from text to training examples'"),
+    Misconception(
+        "WINDOW-STRIDE-IGNORED",
+        "The stride was ignored (a window at every position); windows start at 0, stride, "
+        "2 * stride, ...: range(0, len(ids) - window, stride).",
+        "07_practice, 'Exercise 1: make_windows'"),
+    Misconception(
+        "WINDOW-LAST-MISSING",
+        "The last window is missing; the last start s is the largest one with s + window < "
+        "len(ids), and range(0, len(ids) - window, stride) includes it.",
+        "07_practice, 'Exercise 1: make_windows'"),
+    Misconception(
+        "WINDOW-ONE-TOO-MANY",
+        "There is one window too many; the last window must still have its target inside ids: "
+        "starts s with s + window < len(ids).",
+        "07_practice, 'Exercise 1: make_windows'"),
+    Misconception(
+        "WINDOW-PAIR-SWAPPED",
+        "The pair came back as (y, x); return the windows first and the targets second: "
+        "`return x, y`.",
+        "07_practice, 'Exercise 1: make_windows'"),
+    Misconception(
+        "PERPLEXITY-NO-EXP",
+        "This is the cross-entropy (the mean of -log p), not the perplexity; the last step is "
+        "np.exp of that mean.",
+        "07_practice, 'Perplexity'"),
+    Misconception(
+        "PERPLEXITY-MIXED-BASES",
+        "The logarithm and the exponential have different bases; use np.log with np.exp (or "
+        "np.log2 with 2 **).",
+        "07_practice, 'Perplexity'"),
+    Misconception(
+        "PERPLEXITY-SIGN",
+        "The minus sign is missing: exp(mean(log p)) is 1 / perplexity, a number below 1; "
+        "perplexity is exp(-mean(log p)).",
+        "07_practice, 'Perplexity'"),
+    Misconception(
+        "PERPLEXITY-MEAN-OF-INVERSES",
+        "The per-character perplexities 1 / p were averaged; average the log probabilities "
+        "first, then take exp once: exp(-mean(log p)).",
+        "07_practice, 'Perplexity'"),
+    Misconception(
+        "PERPLEXITY-SUM-NOT-MEAN",
+        "The log probabilities were summed instead of averaged, so the result grows with the "
+        "number of characters; use the mean.",
+        "07_practice, 'Perplexity'"),
+    Misconception(
+        "PERPLEXITY-ALL-PROBABILITIES",
+        "-log p was averaged over every probability of every row, not only over each row's "
+        "target; pick probs[np.arange(batch), targets] first.",
+        "07_practice, 'Exercise 2: perplexity'"),
+    Misconception(
+        "PERPLEXITY-COLUMN-INDEXING",
+        "probs[:, targets] picks whole columns (a (batch, batch) array), not one entry per row; "
+        "use probs[np.arange(batch), targets].",
+        "07_practice, 'Exercise 2: perplexity'"),
+    Misconception(
+        "PERPLEXITY-NOT-ONE-NUMBER",
+        "One value per example (or per character) came back; average -log probs[i, targets[i]] "
+        "over the examples, then take exp once, to get a single number.",
+        "07_practice, 'Exercise 2: perplexity'"),
+    Misconception(
+        "CHAR-MODEL-NO-EMBEDDING",
+        "The model has no Embedding layer; the first layer turns each character id into a "
+        "vector: keras.layers.Embedding(vocab_size, embedding_dim).",
+        "07_practice, 'The model: embedding, GRU, softmax at every step'"),
+    Misconception(
+        "CHAR-MODEL-EMBEDDING-SIZE",
+        "The Embedding layer has the wrong sizes; it is Embedding(vocab_size, embedding_dim): "
+        "one row per character, embedding_dim numbers each.",
+        "07_practice, 'The model: embedding, GRU, softmax at every step'"),
+    Misconception(
+        "CHAR-MODEL-NO-OUTPUT-LAYER",
+        "The model returns the recurrent layer's state; add the output layer "
+        "keras.layers.Dense(vocab_size, activation=\"softmax\").",
+        "07_practice, 'The model: embedding, GRU, softmax at every step'"),
+    Misconception(
+        "CELL-ARGUMENT-IGNORED",
+        "The recurrent layer does not follow the `cell` argument; choose keras.layers.GRU for "
+        "cell=\"gru\" and keras.layers.LSTM for cell=\"lstm\".",
+        "07_practice, 'Exercise 3: build_char_model'"),
+    Misconception(
+        "TEMPERATURE-ON-PROBS",
+        "The probabilities were divided by T, which renormalising cancels, so the temperature "
+        "has no effect; divide the log-probabilities: softmax(log(p) / T), i.e. p ** (1 / T) "
+        "renormalised.",
+        "07_practice, 'Sampling with temperature'"),
+    Misconception(
+        "TEMPERATURE-INVERTED",
+        "The temperature acts the wrong way round (T < 1 flattens, T > 1 sharpens): the "
+        "log-probabilities were multiplied by T (p ** T); divide them: log(p) / T.",
+        "07_practice, 'Sampling with temperature'"),
+    Misconception(
+        "TEMPERATURE-SOFTMAX-OF-PROBS",
+        "The softmax was applied to p / T, the probabilities themselves; apply it to the "
+        "log-probabilities: softmax(np.log(p) / T).",
+        "07_practice, 'Sampling with temperature'"),
+    Misconception(
+        "SAMPLING-GREEDY",
+        "The most likely character came back every time (greedy decoding, the limit T -> 0); "
+        "draw at random from the rescaled probabilities, e.g. rng.choice(len(q), p=q).",
+        "07_practice, 'Exercise 4: sample_with_temperature'"),
+    Misconception(
+        "SAMPLING-IGNORES-PROBS",
+        "Every character came out about equally often: the probabilities were not used; pass "
+        "them to the draw: rng.choice(len(q), p=q).",
+        "07_practice, 'Exercise 4: sample_with_temperature'"),
+    Misconception(
+        "SAMPLING-OWN-GENERATOR",
+        "The draws ignore the `rng` argument (np.random or a new generator); draw with rng "
+        "(rng.choice, rng.random...) so that seeding rng makes the text reproducible.",
+        "07_practice, 'Exercise 4: sample_with_temperature'"),
+    Misconception(
+        "SAMPLING-NOT-NORMALISED",
+        "The rescaled probabilities do not sum to 1 (numpy's choice checks that); divide them "
+        "by their sum before drawing.",
+        "07_practice, 'Sampling with temperature'"),
+    Misconception(
+        "TRAINED-MODEL-MISSING",
+        "There is no model of yours to grade: build_char_model did not build a model with "
+        "output (batch, window, vocab_size), so the lesson trained the course's model instead; "
+        "finish Exercise 3 and run the training cell again.",
+        "07_practice, 'Training'"),
+    Misconception(
+        "TRAINED-MODEL-UNTRAINED",
+        "The model is no better than guessing uniformly: it has not been trained; run the "
+        "training cell and check that its learning curve goes down.",
+        "07_practice, 'Training'"),
+    Misconception(
+        "TRAINED-MODEL-NO-CONTEXT",
+        "The model predicts almost the same distribution whatever it reads: it learned how "
+        "frequent each character is, not how the context changes the next one; check that the "
+        "recurrent layer sees the embedded characters.",
+        "07_practice, 'Training'"),
+    Misconception(
+        "TRAINED-MODEL-BELOW-BAR",
+        "The model beats the baseline but not by enough; check that it is the model of "
+        "Exercise 3 (units, embedding size, return_sequences=True) and that the training cell "
+        "ran to the end.",
+        "07_practice, 'Training'"),
     # ----------------------------------------------------------------- 08_text_classification
     Misconception(
         "PADDING-WRONG-SIDE",
