@@ -1,5 +1,6 @@
 """check_lstm_cell_backward as a student meets it: every correct style passes quietly, every
-known mistake fails with its sentence (or its COURSE.md id), and odd returns get plain words."""
+hand-written wrong answer is named by its registered id (misconceptions.py), and odd returns
+get plain words."""
 import itertools
 
 import numpy as np
@@ -9,7 +10,8 @@ from course_utils import lstm
 from course_utils.checks import check_lstm_cell_backward
 from course_utils.checks import gated_backward as checker
 from course_utils.gated_backward import GRADIENT_KEYS, lstm_cell_backward
-from check_helpers import flat
+from course_utils.checks.misconceptions import ID_PATTERN
+from check_helpers import fails_with, flex, flat
 
 
 def run(fn, hidden):
@@ -75,17 +77,9 @@ def float32_style(*args):
     return {k: v.tolist() for k, v in grads.items()}
 
 
-def mutating_style(dh_next, dc_next, x_t, h_prev, c_prev, kernel, recurrent_kernel, bias):
-    grads = lstm_cell_backward(dh_next, dc_next, x_t, h_prev, c_prev, kernel, recurrent_kernel,
-                               bias)
-    for array in (dh_next, dc_next, x_t, h_prev, c_prev, kernel, recurrent_kernel, bias):
-        array *= 0   # must not change what the next case sees
-    return grads
-
-
 CORRECT = {"reference": lstm_cell_backward, "lstm module": lstm.lstm_cell_backward,
            "loops + naive sigmoid": loop_style, "split weights + einsum": split_weights_style,
-           "float32 + lists": float32_style, "mutates its inputs": mutating_style}
+           "float32 + lists": float32_style}
 
 
 @pytest.mark.parametrize("hidden", [False, True])
@@ -106,55 +100,114 @@ def test_success_lines_say_what_was_verified(capsys):
 
 # ---------------------------------------------------------------- known mistakes
 
-def as_student(switches):
-    def student(*args):
-        return checker._lstm_backward(*(np.asarray(a, np.float64) for a in args), **switches)
-    return student
+def _sigmoid(a):
+    return 0.5 * (1 + np.tanh(a / 2))
 
 
-def expected_words(key):
-    return f"[{key}]" if isinstance(key, str) else key.sentence
+def student(*, order=(0, 1, 2, 3), concat=(0, 1, 2, 3), gate=_sigmoid, candidate=np.tanh,
+            squash=np.tanh, squash_slope=lambda s: 1 - s**2, bias_on=True, dc_next_on=True,
+            through_h=True, gate_slope=lambda g: g * (1 - g), forget_slope=None,
+            candidate_slope=lambda c: 1 - c**2, forget_reads_next=False,
+            dc_prev_from_dc_next=False, dc_prev_times_f=True, kernels_swapped=False,
+            weight_grads_swapped=False, mean=False):
+    """A student's LSTM step backward written out plainly; each keyword is one slip (the
+    defaults give the right answer). ``order``: which Keras block the student reads as
+    i, f, c~, o; ``concat``: where each of da_i, da_f, da_c, da_o goes."""
+    def lstm_cell_backward(dh_next, dc_next, x_t, h_prev, c_prev, kernel, recurrent_kernel, bias):
+        a = x_t @ kernel + h_prev @ recurrent_kernel + (bias if bias_on else 0)
+        blocks = np.split(a, 4, axis=1)
+        a_i, a_f, a_c, a_o = (blocks[n] for n in order)
+        i, f, o = gate(a_i), gate(a_f), gate(a_o)
+        c_tilde = candidate(a_c)
+        c_next = f * c_prev + i * c_tilde
+        s = squash(c_next)
+        dc = (dc_next if dc_next_on else 0) + (dh_next * o * squash_slope(s) if through_h else 0)
+        da_i = dc * c_tilde * gate_slope(i)
+        da_f = dc * (c_next if forget_reads_next else c_prev) * (forget_slope or gate_slope)(f)
+        da_c = dc * i * candidate_slope(c_tilde)
+        da_o = dh_next * s * gate_slope(o)
+        parts = [None] * 4
+        for n, d in zip(concat, (da_i, da_f, da_c, da_o)):
+            parts[n] = d
+        da = np.concatenate(parts, axis=1)
+        W, U = (recurrent_kernel, kernel) if kernels_swapped else (kernel, recurrent_kernel)
+        dW, dU, db = x_t.T @ da, h_prev.T @ da, da.sum(axis=0)
+        if weight_grads_swapped:
+            dW, dU = dU, dW
+        if mean:
+            dW, dU, db = dW / len(x_t), dU / len(x_t), db / len(x_t)
+        dc_prev = (dc_next if dc_prev_from_dc_next else dc) * (f if dc_prev_times_f else 1)
+        return {"dx_t": da @ W.T, "dh_prev": da @ U.T, "dc_prev": dc_prev, "dkernel": dW,
+                "drecurrent_kernel": dU, "dbias": db}
+    return lstm_cell_backward
+
+
+# (slips, id). Swapped kernels and swapped weight gradients have the wrong shapes on the
+# hidden cases where input_dim != units: there the message is about the shape.
+WRONG = [
+    (dict(order=(0, 1, 3, 2), concat=(0, 1, 3, 2)), "LSTM-GATE-ORDER"),
+    (dict(order=(1, 0, 2, 3), concat=(1, 0, 2, 3)), "LSTM-GATE-ORDER"),
+    (dict(concat=(0, 1, 3, 2)), "LSTM-GATE-ORDER"),
+    (dict(squash=lambda c: c, squash_slope=lambda s: 1), "LSTM-OUTPUT-NO-TANH"),
+    (dict(bias_on=False), "MISSING-BIAS"),
+    (dict(gate=np.tanh, gate_slope=lambda g: 1 - g**2), "WRONG-ACTIVATION"),
+    (dict(candidate=_sigmoid, candidate_slope=lambda c: c * (1 - c)), "WRONG-ACTIVATION"),
+    (dict(dc_next_on=False), "LSTM-BACKWARD-NO-DC-NEXT"),
+    (dict(through_h=False), "LSTM-BACKWARD-NO-ROUTE-THROUGH-H"),
+    (dict(squash_slope=lambda s: 1), "TANH-SLOPE-MISSING"),
+    (dict(gate_slope=lambda g: g), "GATE-VALUE-AS-DERIVATIVE"),
+    (dict(forget_slope=lambda f: f), "GATE-VALUE-AS-DERIVATIVE"),
+    (dict(candidate_slope=lambda c: c * (1 - c)), "ACTIVATION-SLOPE-SWAPPED"),
+    (dict(gate_slope=lambda g: 1 - g**2), "ACTIVATION-SLOPE-SWAPPED"),
+    (dict(forget_reads_next=True), "LSTM-FORGET-GRAD-READS-C-NEXT"),
+    (dict(dc_prev_from_dc_next=True), "LSTM-DC-PREV-MISSES-H-ROUTE"),
+    (dict(dc_prev_times_f=False), "LSTM-DC-PREV-NO-F"),
+    (dict(kernels_swapped=True), "BACKWARD-KERNELS-SWAPPED"),
+    (dict(weight_grads_swapped=True), "WEIGHT-GRADS-SWAPPED"),
+    (dict(mean=True), "GRADIENTS-BATCH-MEAN"),
+]
 
 
 @pytest.mark.parametrize("hidden", [False, True])
-@pytest.mark.parametrize("number", range(len(checker.VARIANTS)))
-def test_every_known_mistake_fails_and_is_named(number, hidden):
-    key, _, switches = checker.VARIANTS[number]
+@pytest.mark.parametrize("slips, mid", WRONG, ids=[f"{m}-{'-'.join(s)}" for s, m in WRONG])
+def test_every_known_mistake_fails_and_is_named(slips, mid, hidden, capfd):
     with pytest.raises(AssertionError) as info:
-        run(as_student(switches), hidden)
+        run(student(**slips), hidden)
     message = flat(str(info.value))
-    if "expected shape" in message:   # e.g. kernels swapped when input_dim != units
+    assert capfd.readouterr().err == ""
+    if "expected shape" in message:   # kernels swapped when input_dim != units
         assert hidden and "should be shaped like" in message
         return
-    assert expected_words(key) in message
-    assert "Right:" in message and "Wrong:" in message
-    ids = {k for k, _, _ in checker.VARIANTS if isinstance(k, str)}
-    named = {i for i in ids if f"[{i}]" in message}
-    assert named == ({key} if isinstance(key, str) else set())
+    assert set(ID_PATTERN.findall(message)) == {mid}, message
+    assert "Right:" in message and "Wrong:" in message and "Reread:" in message
+
+
+def test_right_student_passes(capsys):
+    run(student(), False)
+    run(student(), True)
+    assert capsys.readouterr().out.count("\u2714") == 2
 
 
 def test_the_variants_are_told_apart_on_the_visible_case():
     probe = checker._PROBES[False][0]
-    outputs = [grads for _, _, grads in probe["mistakes"]]
+    outputs = [grads for _, grads, _ in probe["mistakes"]]
     assert len(outputs) == len(checker.VARIANTS)      # every variant is wrong on this case
     for a, b in itertools.combinations(outputs, 2):
         assert any(not np.allclose(a[k], b[k], atol=1e-3) for k in GRADIENT_KEYS)
 
 
-def test_mistakes_named_in_the_brief_have_their_sentences():
-    messages = {}
-    for switches in ({"dc_through_h": False}, {"use_dc_next": False}, {"forget_slope": "value"}):
-        with pytest.raises(AssertionError) as info:
-            run(as_student(switches), False)
-        messages[next(iter(switches))] = flat(str(info.value))
-    assert "gradient through tanh(c_next) is missing" in messages["dc_through_h"]
-    assert "dc_next was left out" in messages["use_dc_next"]
-    assert "f was used instead of the forget gate's derivative" in messages["forget_slope"]
+def test_mistakes_named_in_the_brief_have_their_words():
+    fails_with(check_lstm_cell_backward, student(through_h=False),
+               "[LSTM-BACKWARD-NO-ROUTE-THROUGH-H] The gradient through tanh(c_next) is missing")
+    fails_with(check_lstm_cell_backward, student(dc_next_on=False),
+               "[LSTM-BACKWARD-NO-DC-NEXT] dc_next was left out")
+    fails_with(check_lstm_cell_backward, student(forget_slope=lambda f: f),
+               "[GATE-VALUE-AS-DERIVATIVE] f was used instead of the forget gate's derivative")
 
 
 def test_message_names_the_output_the_index_and_the_error():
     with pytest.raises(AssertionError) as info:
-        run(as_student({"dc_prev_times_f": False}), False)
+        run(student(dc_prev_times_f=False), False)
     message = flat(str(info.value))
     assert message.startswith("dc_prev returned by lstm_cell_backward (compared with finite "
                               "differences) for the visible case")
@@ -168,7 +221,7 @@ def test_message_names_the_output_the_index_and_the_error():
 def test_stub_gets_a_friendly_message():
     def stub(*args):
         raise NotImplementedError()
-    with pytest.raises(AssertionError, match="not implemented yet"):
+    with pytest.raises(AssertionError, match=flex("not implemented yet")):
         run(stub, False)
 
 
@@ -192,8 +245,17 @@ def test_a_crash_names_the_error_not_the_checker():
     ({"dx": 0}, "is missing 'dx_t'"),
 ])
 def test_odd_returns_are_explained(result, words):
-    with pytest.raises(AssertionError, match=words.replace("?", r"\?")):
-        run(lambda *args: result, False)
+    fails_with(check_lstm_cell_backward, lambda *args: result, words)
+
+
+def test_writing_into_the_inputs_is_modifies_inputs():
+    def mutating(dh_next, dc_next, x_t, h_prev, c_prev, kernel, recurrent_kernel, bias):
+        grads = lstm_cell_backward(dh_next, dc_next, x_t, h_prev, c_prev, kernel,
+                                   recurrent_kernel, bias)
+        c_prev *= 0
+        return grads
+    fails_with(check_lstm_cell_backward, mutating, "[MODIFIES-INPUTS] lstm_cell_backward writes "
+               "into c_prev")
 
 
 @pytest.mark.parametrize("change,words", [
@@ -209,7 +271,7 @@ def test_shape_mistakes_get_hints(change, words):
 
 def test_reassigning_numpy_functions_does_not_make_a_wrong_answer_pass():
     saved = {name: getattr(np, name) for name in ("allclose", "abs", "tanh", "isclose")}
-    wrong = as_student({"use_dc_next": False})
+    wrong = student(dc_next_on=False)
 
     def cheat(*args):
         grads = wrong(*args)
@@ -217,7 +279,7 @@ def test_reassigning_numpy_functions_does_not_make_a_wrong_answer_pass():
         np.abs = np.tanh = lambda v: 0 * v
         return grads
     try:
-        with pytest.raises(AssertionError, match="dc_next was left out"):
+        with pytest.raises(AssertionError, match=flex("dc_next was left out")):
             run(cheat, False)
     finally:
         for name, fn in saved.items():

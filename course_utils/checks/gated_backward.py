@@ -12,10 +12,10 @@ Hidden check: against the reference ``course_utils.gated_backward.lstm_cell_back
 
 Known mistakes are recognised by running ``_lstm_backward`` below with one
 switch flipped on the same probe and comparing outputs (never by reading
-source).  A mistake in the *forward* recomputation that COURSE.md names
-(gate order, h = o * c, missing bias, a swapped activation) gets its bracketed
-id; a slip in the derivative (forgot dc_next, used f instead of f * (1 - f), ...)
-gets a plain sentence, because ids are a fixed list.
+source). Each has a registered id (``misconceptions.py``; CONTRIBUTING.md,
+"Misconception ids"): mistakes in the *forward* recomputation (gate order,
+h = o * c, missing bias, a swapped activation) and slips in the derivative
+(forgot dc_next, used f instead of f * (1 - f), ...) alike.
 
 Every expected output is computed when this module is imported, i.e. in the
 notebook's first cell, before any student cell could reassign ``np.tanh``.
@@ -28,8 +28,9 @@ from .. import gated_backward, lstm
 from ..activations import sigmoid
 from ..finite_differences import numerical_gradient
 from ..weights import random_weights
-from ._core import (ATOL, StudentCodeError, call_student, checker, compare, describe_ids, matches, passed,
-                    to_array)
+from ._core import (ATOL, Mistake, StudentCodeError, call_student, checker, compare, explain,
+                    matches, passed, to_array)
+from ._gradients import changed_keys, found_in_gradients
 from ._probes import LARGE_PRE_ACTIVATION, hand_sized
 
 __all__ = ["check_lstm_cell_backward"]
@@ -38,22 +39,7 @@ NAME = "lstm_cell_backward"
 KEYS = gated_backward.GRADIENT_KEYS      # dx_t, dh_prev, dc_prev, dkernel, drecurrent_kernel, dbias
 FROM_DA = ("dx_t", "dh_prev", "dkernel", "drecurrent_kernel", "dbias")  # all computed from da
 ARG_NAMES = ("dh_next", "dc_next", "x_t", "h_prev", "c_prev", "kernel", "recurrent_kernel", "bias")
-_LESSON = "05_gradient_flow"
-SECTION = "Backward through one LSTM step"   # a heading of the lesson
-DIAGNOSIS_ATOL = 1e-4                        # as _core.diagnose
-
-
-class Mistake:
-    """A known slip without a COURSE.md id: one sentence, and the section to reread."""
-
-    def __init__(self, sentence):
-        self.sentence = sentence
-
-    def describe(self):
-        return f"Likely mistake: {self.sentence} (Reread: {_LESSON}, '{SECTION}'.)"
-
-    def __repr__(self):
-        return f"Mistake({self.sentence[:40]!r}...)"
+_SECTION = "05_gradient_flow, 'Backward through one LSTM step'"   # a heading of the lesson
 
 
 # ---------------------------------------------------------------- the backward pass, with switches
@@ -115,71 +101,75 @@ def _order_text(order):
     return ", ".join(_GATE_NAMES[g] for g in order)
 
 
+def _mistake(mid, hint, explanation=""):
+    return Mistake(mid, hint, explanation=explanation, reread=_SECTION if explanation else "")
+
+
 def _variants():
-    """``[(key, hint, switches)]``: key is a COURSE.md id or a ``Mistake``; hint completes
-    "exactly what we get from a backward pass with ..."."""
+    """``[(Mistake, switches of _lstm_backward)]``; a hint completes "Your gradients are
+    exactly what we get with ..."."""
     out = []
     for order in itertools.permutations("ifco"):
         order = "".join(order)
         if order != "ifco":
-            out.append(("LSTM-GATE-ORDER", f"the gates read in the order {_order_text(order)}",
-                        {"order": order}))
-            out.append(("LSTM-GATE-ORDER",
-                        f"the gate gradients da concatenated in the order {_order_text(order)}",
-                        {"concat_order": order}))
+            out.append((Mistake("LSTM-GATE-ORDER", f"the gates read in the order "
+                                                   f"{_order_text(order)}"), {"order": order}))
+            out.append((_mistake(
+                "LSTM-GATE-ORDER", f"the gate gradients da concatenated in the order "
+                                   f"{_order_text(order)}",
+                "The four blocks of da were concatenated in another order than the gates were "
+                "read; Keras's order is i, f, c~, o, and da must follow it: "
+                "np.concatenate([da_i, da_f, da_c, da_o], axis=1)."), {"concat_order": order}))
     out += [
-        ("LSTM-OUTPUT-NO-TANH", "h_next = o * c_next, i.e. the gradients of an LSTM without the "
-                                "tanh on the output", {"squash": _IDENTITY}),
-        ("MISSING-BIAS", "the bias left out of the forward recomputation", {"use_bias": False}),
-        ("WRONG-ACTIVATION", "tanh gates (forward and derivative)", {"gate": _TANH}),
-        ("WRONG-ACTIVATION", "a sigmoid candidate c~ (forward and derivative)",
-         {"candidate": _SIGMOID}),
-        ("WRONG-ACTIVATION", "h_next = o * sigmoid(c_next)", {"squash": _SIGMOID}),
+        (Mistake("LSTM-OUTPUT-NO-TANH", "h_next = o * c_next, i.e. the gradients of an LSTM "
+                                        "without the tanh on the output"), {"squash": _IDENTITY}),
+        (_mistake("MISSING-BIAS", "the bias left out of the forward recomputation",
+                  "The bias is missing from the forward recomputation inside lstm_cell_backward: "
+                  "a = x_t @ kernel + h_prev @ recurrent_kernel + bias."), {"use_bias": False}),
+        (_mistake("WRONG-ACTIVATION", "tanh gates (forward and derivative)",
+                  "The gates i, f, o were computed with tanh; they are sigmoids (values in "
+                  "0..1), with derivative g * (1 - g)."), {"gate": _TANH}),
+        (_mistake("WRONG-ACTIVATION", "a sigmoid candidate c~ (forward and derivative)",
+                  "The candidate c~ was computed with a sigmoid; it is tanh(a_c), with "
+                  "derivative 1 - c~**2."), {"candidate": _SIGMOID}),
+        (_mistake("WRONG-ACTIVATION", "h_next = o * sigmoid(c_next)",
+                  "The output squashes the cell state with a sigmoid; h_next = o * "
+                  "tanh(c_next), whose derivative in c_next is o * (1 - tanh(c_next)**2)."),
+         {"squash": _SIGMOID}),
+        (Mistake("LSTM-BACKWARD-NO-DC-NEXT", "dc = dh_next * o * (1 - tanh(c_next)**2) alone"),
+         {"use_dc_next": False}),
+        (Mistake("LSTM-BACKWARD-NO-ROUTE-THROUGH-H", "dc = dc_next alone"),
+         {"dc_through_h": False}),
+        (_mistake("TANH-SLOPE-MISSING", "dc = dc_next + dh_next * o",
+                  "The gradient through tanh(c_next) is missing tanh's derivative: going from "
+                  "h_next back to c_next multiplies by o * (1 - tanh(c_next)**2), not by o "
+                  "alone."), {"squash_slope": False}),
+        (_mistake("GATE-VALUE-AS-DERIVATIVE", "the gates' values as their derivatives",
+                  "The gates' values were used where their derivatives belong: for a gate "
+                  "g = sigmoid(a), dg/da = g * (1 - g), not g."), {"gate_slope": "value"}),
+        (_mistake("GATE-VALUE-AS-DERIVATIVE", "da_f = df * f",
+                  "f was used instead of the forget gate's derivative: da_f = df * f * (1 - f) "
+                  "with df = dc * c_prev."), {"forget_slope": "value"}),
+        (_mistake("ACTIVATION-SLOPE-SWAPPED", "the candidate's slope c~ * (1 - c~)",
+                  "The candidate's derivative was taken as a sigmoid's, c~ * (1 - c~); "
+                  "c~ = tanh(a_c), so dc~/da_c = 1 - c~**2."), {"candidate_slope": "sigmoid"}),
+        (_mistake("ACTIVATION-SLOPE-SWAPPED", "the gates' slope 1 - g**2",
+                  "The gates' derivative was taken as tanh's, 1 - g**2; the gates are sigmoids, "
+                  "so dg/da = g * (1 - g)."), {"gate_slope": "tanh"}),
+        (Mistake("LSTM-FORGET-GRAD-READS-C-NEXT", "df = dc * c_next"),
+         {"forget_reads": "c_next"}),
+        (Mistake("LSTM-DC-PREV-MISSES-H-ROUTE", "dc_prev = dc_next * f"),
+         {"dc_prev_from": "dc_next"}),
+        (Mistake("LSTM-DC-PREV-NO-F", "dc_prev = dc"), {"dc_prev_times_f": False}),
+        (Mistake("BACKWARD-KERNELS-SWAPPED", "dx_t = da @ recurrent_kernel.T, "
+                                             "dh_prev = da @ kernel.T"), {"swap_kernels": True}),
+        (Mistake("WEIGHT-GRADS-SWAPPED", "dkernel and drecurrent_kernel swapped"),
+         {"swap_weight_grads": True}),
+        (_mistake("GRADIENTS-BATCH-MEAN", "the weight gradients divided by the batch size",
+                  "The weight gradients were averaged over the batch; L adds up the examples, so "
+                  "add their contributions (x_t.T @ da already sums over the batch)."),
+         {"batch_mean": True}),
     ]
-    slips = {
-        "use_dc_next": (False, Mistake(
-            "dc_next was left out. c_next reaches the loss by two routes, directly (dc_next, "
-            "sent back by the next step) and through h_next = o * tanh(c_next); add both: "
-            "dc = dc_next + dh_next * o * (1 - tanh(c_next)**2).")),
-        "dc_through_h": (False, Mistake(
-            "the gradient through tanh(c_next) is missing: h_next = o * tanh(c_next) depends on "
-            "c_next, so dc = dc_next + dh_next * o * (1 - tanh(c_next)**2), not dc_next alone.")),
-        "squash_slope": (False, Mistake(
-            "the gradient through tanh(c_next) is missing tanh's derivative: going from h_next "
-            "back to c_next multiplies by o * (1 - tanh(c_next)**2), not by o alone.")),
-        "gate_slope": ("value", Mistake(
-            "the gates' values were used where their derivatives belong: for a gate "
-            "g = sigmoid(a), dg/da = g * (1 - g), not g.")),
-        "forget_slope": ("value", Mistake(
-            "f was used instead of the forget gate's derivative: da_f = df * f * (1 - f) "
-            "with df = dc * c_prev.")),
-        "candidate_slope": ("sigmoid", Mistake(
-            "the candidate's derivative was taken as a sigmoid's, c~ * (1 - c~); c~ = tanh(a_c), "
-            "so dc~/da_c = 1 - c~**2.")),
-        "forget_reads": ("c_next", Mistake(
-            "the forget gate's gradient used c_next; in c_next = f * c_prev + i * c~ the forget "
-            "gate multiplies c_prev, so df = dc * c_prev.")),
-        "dc_prev_from": ("dc_next", Mistake(
-            "dc_prev carries only dc_next * f: the gradient that reaches c_next through h_next "
-            "belongs in it too, dc_prev = dc * f with dc = dc_next + dh_next * o * "
-            "(1 - tanh(c_next)**2).")),
-        "dc_prev_times_f": (False, Mistake(
-            "dc_prev is missing the factor f: c_prev enters c_next as f * c_prev, so "
-            "dc_prev = dc * f.")),
-        "swap_kernels": (True, Mistake(
-            "kernel and recurrent_kernel are swapped on the way back: x_t met kernel in the "
-            "forward pass, so dx_t = da @ kernel.T, and dh_prev = da @ recurrent_kernel.T.")),
-        "swap_weight_grads": (True, Mistake(
-            "dkernel and drecurrent_kernel are swapped: dkernel = x_t.T @ da (x_t multiplies "
-            "kernel) and drecurrent_kernel = h_prev.T @ da.")),
-        "batch_mean": (True, Mistake(
-            "the weight gradients were averaged over the batch; L adds up the examples, so add "
-            "their contributions (x_t.T @ da already sums over the batch).")),
-    }
-    out += [(mistake, None, {switch: value}) for switch, (value, mistake) in slips.items()]
-    out.append((Mistake(
-        "the gates' derivative was taken as tanh's, 1 - g**2; the gates are sigmoids, so "
-        "dg/da = g * (1 - g)."), None, {"gate_slope": "tanh"}))
     return out
 
 
@@ -212,10 +202,11 @@ def _probe(case, args, *, finite_differences):
         else:
             expected = gated_backward.lstm_cell_backward(*args64)
         mistakes = []
-        for key, hint, switches in VARIANTS:
+        for mistake, switches in VARIANTS:
             grads = _lstm_backward(*args64, **switches)
-            if not all(matches(grads[k], expected[k], DIAGNOSIS_ATOL) for k in KEYS):
-                mistakes.append((key, hint, grads))
+            changed = changed_keys(grads, expected, KEYS)
+            if changed:
+                mistakes.append((mistake, grads, changed))
     return {"case": case, "args": args, "expected": expected, "mistakes": mistakes,
             "source": "finite differences" if finite_differences else "the reference"}
 
@@ -345,34 +336,13 @@ def _where_hint(wrong):
     return ""
 
 
-def _mistakes_found(got, probe):
-    """The probe's known mistakes that explain the student's output: on every gradient the
-    mistake changes, the student's value equals the mistake's value."""
-    found = []
-    for key, hint, grads in probe["mistakes"]:
-        changed = {k for k in KEYS if not matches(grads[k], probe["expected"][k], DIAGNOSIS_ATOL)}
-        if changed and all(matches(got[k], grads[k], DIAGNOSIS_ATOL) for k in changed):
-            found.append((key, hint, changed))
-    # A mistake that explains only part of what another found mistake explains is a
-    # consequence of it (e.g. no route through h also leaves dc_prev = dc_next * f): drop it.
-    return [(key, hint) for key, hint, changed in found
-            if not any(changed < other for _, _, other in found)]
-
-
 def _explain(got, probe, wrong):
     lines = [f"Right: {', '.join(k for k in KEYS if k not in wrong) or 'none'}. "
              f"Wrong: {', '.join(wrong)}."]
     hint = _where_hint(wrong)
     if hint:
         lines.append(hint)
-    found = _mistakes_found(got, probe)
-    ids = list(dict.fromkeys(key for key, _ in found if isinstance(key, str)))
-    if ids:
-        lines.append(describe_ids(ids))
-        hints = list(dict.fromkeys(h for key, h in found if isinstance(key, str)))
-        lines.append(f"(Your gradients are exactly what we get from {' / '.join(hints)}.)")
-    lines += list(dict.fromkeys(key.describe() for key, _ in found if isinstance(key, Mistake)))
-    return lines
+    return lines + explain(found_in_gradients(got, probe["mistakes"]), what_we_get="result")
 
 
 def _call(fn, probe):
@@ -405,10 +375,7 @@ def _check_probe(fn, probe):
         raise AssertionError("\n".join([str(err)] + _explain(got, probe, wrong))) from None
 
 
-_checker = checker  # short tracebacks: see _core.checker
-
-
-@_checker
+@checker
 def check_lstm_cell_backward(fn, *, hidden=False):
     """Check ``fn(dh_next, dc_next, x_t, h_prev, c_prev, kernel, recurrent_kernel, bias) -> dict``.
 
