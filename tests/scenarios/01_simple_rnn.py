@@ -18,16 +18,20 @@ def rnn_forward(x, h0, kernel, recurrent_kernel, bias):
 '''
 
 SCENARIOS = {
-    "state_not_carried": {
-        # Every step restarts from h0: right for T=1 only.
-        "cells": {"rnn_forward": '''
+    "transposed_recurrent_kernel_state_not_carried": {
+        # The cell uses U transposed (square, so it runs); the loop feeds h0 to every step and
+        # calls that cell: rnn_forward shows both mistakes at once, and both are named.
+        "cells": {"rnn_cell_forward": '''
+def rnn_cell_forward(x_t, h_prev, kernel, recurrent_kernel, bias):
+    return np.tanh(x_t @ kernel + h_prev @ recurrent_kernel.T + bias)
+''', "rnn_forward": '''
 def rnn_forward(x, h0, kernel, recurrent_kernel, bias):
     states = []
     for t in range(x.shape[1]):
         states.append(rnn_cell_forward(x[:, t], h0, kernel, recurrent_kernel, bias))
     return np.stack(states, axis=1)
 '''},
-        "expect_ids": ["STATE-NOT-CARRIED"],
+        "expect_ids": ["TRANSPOSED-WEIGHTS", "STATE-NOT-CARRIED"],
         "expect": "partial",
     },
     "returns_last_only": {
@@ -41,22 +45,26 @@ def rnn_forward(x, h0, kernel, recurrent_kernel, bias):
         "expect_ids": ["RETURNS-LAST-ONLY"],
         "expect": "partial",
     },
-    "missing_bias_in_cell": {
-        # rnn_forward calls the cell, so it fails too; predict_last_step falls back to the course's rnn_forward.
+    "no_bias_and_sigmoid_in_cell": {
+        # Two mistakes in one cell, both named; rnn_forward calls the cell, so it fails too;
+        # predict_last_step falls back to the course's rnn_forward.
         "cells": {"rnn_cell_forward": '''
 def rnn_cell_forward(x_t, h_prev, kernel, recurrent_kernel, bias):
-    return np.tanh(x_t @ kernel + h_prev @ recurrent_kernel)
+    return 1 / (1 + np.exp(-(x_t @ kernel + h_prev @ recurrent_kernel)))
 ''', "rnn_forward": _CARRIED_LOOP},
-        "expect_ids": ["MISSING-BIAS"],
+        "expect_ids": ["MISSING-BIAS", "WRONG-ACTIVATION"],
         "expect": "partial",
     },
-    "transposed_recurrent_kernel": {
-        # Runs on every shape (U is square) but is wrong: shows only in the values.
+    "cell_writes_into_h_prev": {
+        # Right values, but the cell zeroes h_prev after using it: the loop's stored state is
+        # wiped by the next step, so rnn_forward is wrong, and its failure names the cell.
         "cells": {"rnn_cell_forward": '''
 def rnn_cell_forward(x_t, h_prev, kernel, recurrent_kernel, bias):
-    return np.tanh(x_t @ kernel + h_prev @ recurrent_kernel.T + bias)
-'''},
-        "expect_ids": ["TRANSPOSED-WEIGHTS"],
+    h_next = np.tanh(x_t @ kernel + h_prev @ recurrent_kernel + bias)
+    h_prev[...] = 0
+    return h_next
+''', "rnn_forward": _CARRIED_LOOP},
+        "expect_ids": ["MODIFIES-INPUTS"],
         "expect": "partial",
     },
     "mean_of_states_many_to_one": {

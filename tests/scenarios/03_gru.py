@@ -101,54 +101,52 @@ SCENARIOS = {
         "expect_ids": [],
         "expect": "zero",
     },
-    "update_inverted": {
-        "cells": _cell("return z * h_prev + (1 - z) * h_tilde",
-                       "return z * h_tilde + (1 - z) * h_prev"),
-        "expect_ids": ["GRU-UPDATE-INVERTED"],
+    "update_inverted_state_not_carried": {
+        # One mistake per exercise; gru_forward falls back to the course's cell.
+        "cells": {**_cell("return z * h_prev + (1 - z) * h_tilde",
+                          "return z * h_tilde + (1 - z) * h_prev"),
+                  "gru_forward": _mutate(CORRECT_SEQUENCE, "globals(), x[:, t], h, kernel",
+                                         "globals(), x[:, t], h0, kernel")},
+        "expect_ids": ["GRU-UPDATE-INVERTED", "STATE-NOT-CARRIED"],
         "expect": "partial",
     },
-    "reset_before_product_when_reset_after": {
-        # Always Cho et al.'s form: the reset gate scales h_prev before U_h, whatever reset_after says.
-        "cells": _cell("h_tilde = np.tanh(from_x[:, 2 * units:] + r * from_h[:, 2 * units:])",
-                       "h_tilde = np.tanh(from_x[:, 2 * units:] "
-                       "+ (r * h_prev) @ recurrent_kernel[:, 2 * units:])"),
-        "expect_ids": ["GRU-RESET-PLACEMENT"],
+    "reset_before_product_returns_last_only": {
+        # Always Cho et al.'s form: the reset gate scales h_prev before U_h, whatever reset_after
+        # says; and the sequence returns only its last state.
+        "cells": {**_cell("h_tilde = np.tanh(from_x[:, 2 * units:] + r * from_h[:, 2 * units:])",
+                          "h_tilde = np.tanh(from_x[:, 2 * units:] "
+                          "+ (r * h_prev) @ recurrent_kernel[:, 2 * units:])"),
+                  "gru_forward": _mutate(CORRECT_SEQUENCE, "return np.stack(states, axis=1)",
+                                         "return h")},
+        "expect_ids": ["GRU-RESET-PLACEMENT", "RETURNS-LAST-ONLY"],
         "expect": "partial",
     },
-    "recurrent_bias_row_ignored": {
-        "cells": _cell("input_bias, recurrent_bias = bias[0], bias[1]",
-                       "input_bias, recurrent_bias = bias[0], np.zeros_like(bias[1])"),
-        "expect_ids": ["MISSING-BIAS"],
+    "recurrent_bias_row_ignored_kernel_transposed_h0_every_step": {
+        # One bias row left out in the cell; the sequence transposes each block of kernel AND
+        # feeds h0 to every step (two mistakes at once, both named).
+        "cells": {**_cell("input_bias, recurrent_bias = bias[0], bias[1]",
+                          "input_bias, recurrent_bias = bias[0], np.zeros_like(bias[1])"),
+                  "gru_forward": _mutate(
+                      CORRECT_SEQUENCE, "    h = h0\n",
+                      "    kernel = np.concatenate([w.T for w in np.split(kernel, 3, axis=1)], axis=1)\n"
+                      "    h = h0\n").replace("globals(), x[:, t], h, kernel",
+                                             "globals(), x[:, t], h0, kernel")},
+        "expect_ids": ["MISSING-BIAS", "STATE-NOT-CARRIED", "TRANSPOSED-WEIGHTS"],
         "expect": "partial",
     },
-    "tanh_for_the_gates": {
-        "cells": {"gru_cell_forward": _mutate(_mutate(
-            CORRECT_CELL,
-            "z = sigmoid(from_x[:, :units]", "z = np.tanh(from_x[:, :units]"),
-            "r = sigmoid(from_x[:, units:2 * units]", "r = np.tanh(from_x[:, units:2 * units]")},
+    "tanh_for_r_only": {
+        # One gate's activation wrong: named, and the gate said.
+        "cells": _cell("r = sigmoid(from_x[:, units:2 * units]", "r = np.tanh(from_x[:, units:2 * units]"),
         "expect_ids": ["WRONG-ACTIVATION"],
         "expect": "partial",
     },
-    "recurrent_blocks_transposed": {
+    "candidate_block_of_recurrent_kernel_transposed": {
+        # Only U_h is transposed (square, so it runs): the candidate block of recurrent_kernel is named.
         "cells": _cell("from_h = h_prev @ recurrent_kernel + recurrent_bias",
                        "recurrent_kernel = np.concatenate(\n"
-                       "        [block.T for block in np.split(recurrent_kernel, 3, axis=1)], axis=1)\n"
+                       "        [recurrent_kernel[:, :2 * units], recurrent_kernel[:, 2 * units:].T], axis=1)\n"
                        "    from_h = h_prev @ recurrent_kernel + recurrent_bias"),
         "expect_ids": ["TRANSPOSED-WEIGHTS"],
-        "expect": "partial",
-    },
-    "state_not_carried": {
-        "cells": {"gru_forward": _mutate(
-            CORRECT_SEQUENCE,
-            "globals(), x[:, t], h, kernel",
-            "globals(), x[:, t], h0, kernel")},
-        "expect_ids": ["STATE-NOT-CARRIED"],
-        "expect": "partial",
-    },
-    "returns_last_only": {
-        "cells": {"gru_forward": _mutate(CORRECT_SEQUENCE, "return np.stack(states, axis=1)",
-                                         "return h")},
-        "expect_ids": ["RETURNS-LAST-ONLY"],
         "expect": "partial",
     },
     "flip_forgets_the_bias": {

@@ -92,36 +92,35 @@ SCENARIOS = {
         "expect_ids": [],
         "expect": "zero",
     },
-    "forget_and_input_swapped": {
-        # Reads the blocks as f, i, c~, o (the order of the equations in many textbooks).
-        "cells": _cell(("i = sigmoid(a[:, :units])", "f = sigmoid(a[:, :units])"),
-                       ("f = sigmoid(a[:, units:2 * units])", "i = sigmoid(a[:, units:2 * units])")),
-        "expect_ids": ["LSTM-GATE-ORDER"],
-        "expect": "partial",
+    "forget_and_input_swapped_cell_state_not_carried": {
+        # Reads the blocks as f, i, c~, o (the order of the equations in many textbooks); the
+        # sequence (falling back to the course's cell) feeds c0 to every step. Both exercises
+        # wrong: zero points, both mistakes named.
+        "cells": {**_cell(("i = sigmoid(a[:, :units])", "f = sigmoid(a[:, :units])"),
+                          ("f = sigmoid(a[:, units:2 * units])", "i = sigmoid(a[:, units:2 * units])")),
+                  "lstm_forward": _mutate(CORRECT_SEQUENCE, ("globals(), x[:, t], h, c, kernel",
+                                                             "globals(), x[:, t], h, c0, kernel"))},
+        "expect_ids": ["LSTM-GATE-ORDER", "LSTM-CELL-NOT-CARRIED"],
+        "expect": "zero",
     },
-    "output_without_tanh": {
-        "cells": _cell(("h_next = o * np.tanh(c_next)", "h_next = o * c_next")),
-        "expect_ids": ["LSTM-OUTPUT-NO-TANH"],
-        "expect": "partial",
+    "output_without_tanh_starts_from_zeros": {
+        "cells": {**_cell(("h_next = o * np.tanh(c_next)", "h_next = o * c_next")),
+                  "lstm_forward": _mutate(CORRECT_SEQUENCE, ("h, c = h0, c0",
+                                                             "h, c = np.zeros_like(h0), np.zeros_like(c0)"))},
+        "expect_ids": ["LSTM-OUTPUT-NO-TANH", "SEQUENCE-IGNORES-H0"],
+        "expect": "zero",
     },
-    "cell_state_not_carried": {
-        "cells": {"lstm_forward": _mutate(
-            CORRECT_SEQUENCE,
-            ("globals(), x[:, t], h, c, kernel",
-             "globals(), x[:, t], h, c0, kernel"))},
-        "expect_ids": ["LSTM-CELL-NOT-CARRIED"],
-        "expect": "partial",
-    },
-    "sigmoid_for_the_candidate": {
-        "cells": _cell(("c_tilde = np.tanh(a[:, 2 * units:3 * units])",
-                        "c_tilde = sigmoid(a[:, 2 * units:3 * units])")),
+    "tanh_for_the_forget_gate_only": {
+        "cells": _cell(("f = sigmoid(a[:, units:2 * units])", "f = np.tanh(a[:, units:2 * units])")),
         "expect_ids": ["WRONG-ACTIVATION"],
         "expect": "partial",
     },
-    "bias_left_out": {
+    "bias_left_out_and_no_forget_gate": {
+        # Two mistakes in one cell: both named.
         "cells": _cell(("a = x_t @ kernel + h_prev @ recurrent_kernel + bias",
-                        "a = x_t @ kernel + h_prev @ recurrent_kernel")),
-        "expect_ids": ["MISSING-BIAS"],
+                        "a = x_t @ kernel + h_prev @ recurrent_kernel"),
+                       ("c_next = f * c_prev + i * c_tilde", "c_next = c_prev + i * c_tilde")),
+        "expect_ids": ["MISSING-BIAS", "LSTM-FORGET-IGNORED"],
         "expect": "partial",
     },
 }
