@@ -14,7 +14,9 @@ import numpy as np
 import pytest
 
 from course_utils import language_model as lm
-from course_utils.checks import language_model as checks
+from course_utils.checks import _language_model as lesson
+from course_utils.checks import trained_char_model as trained
+from course_utils.checks.misconceptions import ID_PATTERN
 from course_utils.checks import (check_build_char_model, check_make_windows, check_perplexity,
                                  check_sample_with_temperature, check_trained_char_model)
 from course_utils.data import text
@@ -56,32 +58,43 @@ def _windows(shift=1, width_extra=0, use_stride=True, drop_last=False, next_only
     return make_windows
 
 
+def ids_of(message):
+    return ID_PATTERN.findall(message)
+
+
 WINDOW_MISTAKES = [
-    (_windows(next_only=True), "only the character after the window"),
-    (_windows(shift=0), "the targets are the windows themselves"),
-    (_windows(width_extra=1), "window + 1 characters"),
-    (_windows(use_stride=False), "stride was ignored"),
-    (_windows(drop_last=True), "the last window is missing"),
+    (_windows(next_only=True), "WINDOW-TARGET-NEXT-ONLY"),
+    (_windows(shift=0), "WINDOW-TARGET-OFF-BY-ONE"),
+    (lambda ids, w, s=1: (windows_view(ids, w, s)[0], windows_view(ids, w, s)[1][:, ::-1]),
+     None),
+    (_windows(width_extra=1), "WINDOW-TOO-WIDE"),
+    (_windows(use_stride=False), "WINDOW-STRIDE-IGNORED"),
+    (_windows(drop_last=True), "WINDOW-LAST-MISSING"),
 ]
 
 
-@pytest.mark.parametrize("fn, fragment, hidden",
-                         [(fn, fragment, hidden) for fn, fragment in WINDOW_MISTAKES
+@pytest.mark.parametrize("fn, mistake_id, hidden",
+                         [(fn, mistake_id, hidden) for fn, mistake_id in WINDOW_MISTAKES
                           for hidden in (False, True)])
-def test_window_mistakes_are_named(fn, fragment, hidden):
-    fails_with(check_make_windows, fn, fragment, "Reread: 07_practice, 'Windows", hidden=hidden)
+def test_window_mistakes_are_named(fn, mistake_id, hidden):
+    """Each known mistake is named by its id, alone; the targets reversed are no
+    known mistake: the message says where they differ, and names none."""
+    message = fails_with(check_make_windows, fn, "returned by make_windows", hidden=hidden)
+    assert ids_of(message) == ([mistake_id] if mistake_id else []), message
+    if mistake_id:
+        assert "Reread: 07_practice, '" in message
 
 
 def test_swapped_pair_and_extra_window_are_explained():
     fails_with(check_make_windows, lambda ids, w, s=1: windows_view(ids, w, s)[::-1],
-               "returned (y, x)")
+               "returned (y, x)", "[WINDOW-PAIR-SWAPPED]")
 
     def one_too_many(ids, window, stride=1):
         starts = range(0, len(ids) - window + 1, stride)
         x = np.array([np.resize(ids[s:s + window], window) for s in starts])
         y = np.array([np.resize(ids[s + 1:s + window + 1], window) for s in starts])
         return x, y
-    fails_with(check_make_windows, one_too_many, "one window too many")
+    fails_with(check_make_windows, one_too_many, "one window too many", "[WINDOW-ONE-TOO-MANY]")
 
 
 def test_make_windows_must_return_a_pair():
@@ -116,26 +129,33 @@ def _picked(probs, targets):
     return probs[np.arange(len(targets)), targets]
 
 
-@pytest.mark.parametrize("fn, fragment", [
-    (lambda p, t: np.mean(-np.log(_picked(p, t))), "cross-entropy (the mean of -log p)"),
-    (lambda p, t: np.mean(-np.log2(_picked(p, t))), "cross-entropy in bits"),
-    (lambda p, t: np.exp(np.mean(-np.log2(_picked(p, t)))), "log2 with np.exp"),
-    (lambda p, t: 2 ** np.mean(-np.log(_picked(p, t))), "the natural log with 2 **"),
-    (lambda p, t: np.exp(np.mean(-np.log10(_picked(p, t)))), "you used log10"),
-    (lambda p, t: np.exp(np.mean(np.log(_picked(p, t)))), "the minus sign is missing"),
-    (lambda p, t: np.mean(1 / _picked(p, t)), "averaged the per-character perplexities"),
-    (lambda p, t: np.exp(np.sum(-np.log(_picked(p, t)))), "summed the log probabilities"),
-    (lambda p, t: np.exp(np.mean(-np.log(p))), "over ALL the probabilities"),
-    (lambda p, t: np.exp(np.mean(-np.log(p[:, t]))), "probs[:, targets] picks whole columns"),
-    (lambda p, t: np.exp(np.mean(-np.log(p), axis=1)), "vocabulary axis (axis=1)"),
-    (lambda p, t: np.exp(np.mean(-np.log(p), axis=0)), "batch axis (axis=0)"),
-    (lambda p, t: np.exp(-np.log(_picked(p, t))), "one perplexity per example"),
+@pytest.mark.parametrize("fn, mistake_id, fragment", [
+    (lambda p, t: np.mean(-np.log(_picked(p, t))), "PERPLEXITY-NO-EXP", "the mean of -log p"),
+    (lambda p, t: np.mean(-np.log2(_picked(p, t))), "PERPLEXITY-NO-EXP", "in bits"),
+    (lambda p, t: np.exp(np.mean(-np.log2(_picked(p, t)))), "PERPLEXITY-MIXED-BASES",
+     "log2 with np.exp"),
+    (lambda p, t: 2 ** np.mean(-np.log(_picked(p, t))), "PERPLEXITY-MIXED-BASES",
+     "the natural log with 2 **"),
+    (lambda p, t: np.exp(np.mean(-np.log10(_picked(p, t)))), "PERPLEXITY-MIXED-BASES", "log10"),
+    (lambda p, t: np.exp(np.mean(np.log(_picked(p, t)))), "PERPLEXITY-SIGN", "minus sign"),
+    (lambda p, t: np.mean(1 / _picked(p, t)), "PERPLEXITY-MEAN-OF-INVERSES", "1 / p"),
+    (lambda p, t: np.exp(np.sum(-np.log(_picked(p, t)))), "PERPLEXITY-SUM-NOT-MEAN", "summed"),
+    (lambda p, t: np.exp(np.mean(-np.log(p))), "PERPLEXITY-ALL-PROBABILITIES", "every row"),
+    (lambda p, t: np.exp(np.mean(-np.log(p[:, t]))), "PERPLEXITY-COLUMN-INDEXING",
+     "probs[:, targets] picks whole columns"),
+    (lambda p, t: np.exp(np.mean(-np.log(p), axis=1)), "PERPLEXITY-NOT-ONE-NUMBER", "axis=1"),
+    (lambda p, t: np.exp(np.mean(-np.log(p), axis=0)), "PERPLEXITY-NOT-ONE-NUMBER", "axis=0"),
+    (lambda p, t: np.exp(-np.log(_picked(p, t))), "PERPLEXITY-NOT-ONE-NUMBER",
+     "One perplexity per example"),
+    (lambda p, t: np.exp(np.median(-np.log(_picked(p, t)))), None, "expected"),   # unknown
 ])
 @pytest.mark.parametrize("hidden", [False, True])
-def test_perplexity_mistakes_are_named(fn, fragment, hidden):
-    message = fails_with(check_perplexity, fn, fragment, "Reread: 07_practice, 'Perplexity'",
+def test_perplexity_mistakes_are_named(fn, mistake_id, fragment, hidden):
+    message = fails_with(check_perplexity, fn, fragment, "perplexity(probs, targets) for",
                          hidden=hidden)
-    assert message.count("Likely mistake") == 1, message   # one diagnosis, not a list
+    assert ids_of(message) == ([mistake_id] if mistake_id else []), message   # one diagnosis
+    if mistake_id:
+        assert "Reread: 07_practice, '" in message
 
 
 def test_perplexity_failure_says_expected_and_got():
@@ -194,33 +214,35 @@ def _tempered(transform):
 
 
 SAMPLING_MISTAKES = [
-    (_tempered(lambda p, t: p / t), "temperature has no effect"),
-    (_tempered(lambda p, t: p ** t), "wrong way round"),
-    (_tempered(lambda p, t: np.exp(p / t)), "softmax was applied to p / T"),
-    (lambda p, t, rng: int(np.argmax(p)), "most likely character"),
-    (lambda p, t, rng: int(rng.integers(len(p))), "about equally often"),
+    (_tempered(lambda p, t: p / t), "TEMPERATURE-ON-PROBS"),
+    (_tempered(lambda p, t: p ** t), "TEMPERATURE-INVERTED"),
+    (_tempered(lambda p, t: np.exp(p / t)), "TEMPERATURE-SOFTMAX-OF-PROBS"),
+    (lambda p, t, rng: int(np.argmax(p)), "SAMPLING-GREEDY"),
+    (lambda p, t, rng: int(rng.integers(len(p))), "SAMPLING-IGNORES-PROBS"),
+    (_tempered(lambda p, t: p ** (2 / t)), None),       # no known mistake: the frequencies
 ]
 
 
-@pytest.mark.parametrize("fn, fragment", SAMPLING_MISTAKES)
+@pytest.mark.parametrize("fn, mistake_id", SAMPLING_MISTAKES)
 @pytest.mark.parametrize("hidden", [False, True])
-def test_sampling_mistakes_are_named(fn, fragment, hidden):
-    message = fails_with(check_sample_with_temperature, fn, fragment, "Reread: 07_practice",
+def test_sampling_mistakes_are_named(fn, mistake_id, hidden):
+    message = fails_with(check_sample_with_temperature, fn, "draws came out with frequencies",
                          hidden=hidden)
-    assert message.count("Likely mistake") == 1, message
+    assert ids_of(message) == ([mistake_id] if mistake_id else []), message
 
 
 def test_sampling_must_use_the_given_generator():
     def global_random(probs, temperature, rng):
         return lm.sample_with_temperature(probs, temperature, np.random.default_rng())
-    fails_with(check_sample_with_temperature, global_random, "same seed", "`rng` argument")
+    fails_with(check_sample_with_temperature, global_random, "same seed",
+               "[SAMPLING-OWN-GENERATOR]", "`rng` argument")
 
 
 def test_unnormalised_weights_get_a_hint():
     def unnormalised(probs, temperature, rng):
         return rng.choice(len(probs), p=np.exp(np.log(probs) / temperature))
     fails_with(check_sample_with_temperature, unnormalised, "do not sum to 1",
-               "divide by the sum")
+               "[SAMPLING-NOT-NORMALISED]", "by their sum")
 
 
 @pytest.mark.parametrize("fn, fragment", [
@@ -292,26 +314,30 @@ def _model(keras, *, recurrent=None, dense_activation="softmax", return_sequence
     return build_char_model
 
 
-@pytest.mark.parametrize("options, fragment", [
-    (dict(return_sequences=False), "give the recurrent layer return_sequences=True"),
-    (dict(dense_activation=None), "not probabilities"),
-    (dict(dense_units=0), "add the output layer"),
-    (dict(dense_units=5), "one unit per character"),
-    (dict(embedding=False), "no Embedding layer"),
-    (dict(embedding_dim=2), "expected Embedding(vocab_size=7, embedding_dim=3)"),
-    (dict(units=5), "expected units=4"),
-    (dict(extra_layer=True), "parameters, expected"),
-    (dict(recurrent="SimpleRNN"), "expected a keras.layers.GRU layer"),
+@pytest.mark.parametrize("options, mistake_id, fragment", [
+    (dict(return_sequences=False), "PER-STEP-NO-RETURN-SEQUENCES", "return_sequences=True"),
+    (dict(dense_activation=None), "OUTPUT-NO-SOFTMAX", "not probabilities"),
+    (dict(dense_units=0), "CHAR-MODEL-NO-OUTPUT-LAYER", "add the output layer"),
+    (dict(dense_units=5), "OUTPUT-UNITS-WRONG", "one unit per character"),
+    (dict(embedding=False), "CHAR-MODEL-NO-EMBEDDING", "no Embedding layer"),
+    (dict(embedding_dim=2), "CHAR-MODEL-EMBEDDING-SIZE",
+     "expected Embedding(vocab_size=7, embedding_dim=3)"),
+    (dict(units=5), "KERAS-UNITS-ARGUMENT", "expected units=4"),
+    (dict(extra_layer=True), "MODEL-EXTRA-LAYERS", "parameters, expected"),
+    (dict(recurrent="SimpleRNN"), "CELL-ARGUMENT-IGNORED", "expected a keras.layers.GRU layer"),
 ])
-def test_model_mistakes_are_explained(keras, options, fragment):
+def test_model_mistakes_are_explained(keras, options, mistake_id, fragment):
     if options.get("recurrent") == "SimpleRNN":
         options = dict(options, recurrent=keras.layers.SimpleRNN)
-    fails_with(check_build_char_model, _model(keras, **options), fragment)
+    message = fails_with(check_build_char_model, _model(keras, **options), fragment,
+                         "build_char_model(", "Reread: 07_practice, '")
+    assert ids_of(message) == [mistake_id], message
 
 
 def test_model_must_follow_the_cell_argument(keras):
     always_gru = _model(keras, recurrent=keras.layers.GRU)
-    fails_with(check_build_char_model, always_gru, "cell='lstm'", "found recurrent layers: GRU")
+    fails_with(check_build_char_model, always_gru, "cell='lstm'", "found recurrent layers: GRU",
+               "[CELL-ARGUMENT-IGNORED]")
 
 
 def test_build_must_return_a_model():
@@ -368,7 +394,8 @@ def test_a_good_model_passes(keras, train_ids, hidden, capsys):
 @pytest.mark.parametrize("hidden", [False, True])
 def test_a_bigram_model_does_not_reach_the_bar(keras, train_ids, hidden):
     message = fails_with(check_trained_char_model, ngram_model(keras, train_ids, 2),
-                         "not by enough", "Reread: 07_practice, 'Training'", hidden=hidden)
+                         "not by enough", "[TRAINED-MODEL-BELOW-BAR]",
+                         "Reread: 07_practice, 'Training'", hidden=hidden)
     got, bar = (float(re.search(pattern, message).group(1))
                 for pattern in (r"perplexity ([0-9.]+) on", r"= ([0-9.]+)\."))
     assert bar < got < 1.3 * bar     # fails clearly but not absurdly
@@ -376,34 +403,35 @@ def test_a_bigram_model_does_not_reach_the_bar(keras, train_ids, hidden):
 
 def test_a_context_free_model_is_recognised(keras, train_ids):
     fails_with(check_trained_char_model, ngram_model(keras, train_ids, 1),
-               "almost the same distribution whatever it reads")
+               "almost the same distribution whatever it reads", "[TRAINED-MODEL-NO-CONTEXT]")
 
 
 def test_an_untrained_model_is_recognised(keras):
     keras.utils.set_random_seed(0)
     untrained = lm.build_char_model(text.VOCAB_SIZE, lm.WINDOW)
     fails_with(check_trained_char_model, untrained, "no better than guessing uniformly",
-               "has the model been trained")
+               "has the model been trained", "[TRAINED-MODEL-UNTRAINED]")
 
 
 def test_trained_model_output_problems_are_explained(keras):
     keras.utils.set_random_seed(0)
     base = dict(vocab_size=text.VOCAB_SIZE, window=lm.WINDOW, units=4, embedding_dim=2)
     fails_with(check_trained_char_model, _model(keras, dense_activation=None)(**base),
-               "not probabilities", "softmax")
+               "not probabilities", "softmax", "[OUTPUT-NO-SOFTMAX]")
     fails_with(check_trained_char_model, _model(keras, return_sequences=False)(**base),
-               "give it return_sequences=True")
+               "give it return_sequences=True", "[PER-STEP-NO-RETURN-SEQUENCES]")
     fails_with(check_trained_char_model, "not a model", "expected the trained Keras model")
-    fails_with(check_trained_char_model, None, "no model of yours to grade", "Exercise 3")
+    fails_with(check_trained_char_model, None, "no model of yours to grade", "Exercise 3",
+               "[TRAINED-MODEL-MISSING]")
 
 
 def test_the_bar_is_derived_from_the_unigram_baseline():
-    x, y, baseline = checks._evaluation_data(lm.WINDOW, False)
+    x, y, baseline = trained.evaluation_data(lm.WINDOW, False)
     assert x.shape == y.shape and y.shape[1] == lm.WINDOW    # every position is a target
     unigram = lm.unigram_probabilities(text.encode(text.load_corpus()[0]), text.VOCAB_SIZE)
     assert baseline == pytest.approx(lm.perplexity(np.tile(unigram, (y.size, 1)), y.reshape(-1)))
     assert 15 < baseline < 30     # lower-case English characters
-    hidden_x, hidden_y, _ = checks._evaluation_data(lm.WINDOW, True)
+    hidden_x, hidden_y, _ = trained.evaluation_data(lm.WINDOW, True)
     assert hidden_y.size > 1.5 * y.size
     assert not np.array_equal(hidden_x[:len(x)], x)          # other windows
 
@@ -415,9 +443,14 @@ def test_the_sections_that_hints_name_are_headings_of_the_lesson():
     headings = {line.lstrip("#").strip()
                 for cell in notebook["cells"] if cell["cell_type"] == "markdown"
                 for line in "".join(cell["source"]).splitlines() if line.startswith("#")}
-    assert set(checks.SECTIONS.values()) <= headings
+    assert set(lesson.SECTIONS.values()) <= headings
 
 
 def test_the_lesson_states_the_bar_that_the_checker_uses():
     source = NOTEBOOK.read_text()
-    assert f"{checks.TARGET_FRACTION:.0%} of the unigram".replace("%", " %") in source
+    assert f"{trained.TARGET_FRACTION:.0%} of the unigram".replace("%", " %") in source
+
+
+def test_the_notebook_reads_the_bar_where_it_always_did():
+    from course_utils.checks.language_model import TARGET_FRACTION
+    assert TARGET_FRACTION == trained.TARGET_FRACTION
