@@ -2,10 +2,10 @@
 
 Each scenario replaces the source of the named solution cells (by grade_id) in an otherwise
 correct submission; the generic round-trip test autogrades it with nbgrader and checks the score
-class and that the ids appear in the feedback. Forward-pass mistakes carry COURSE.md ids;
-gradient mistakes (forgotten path from the next step, per-array clipping) are explained in a
-sentence without an id, so they expect no id. The cells may use what the lesson's Setup cell
-imports (np, rnn_forward).
+class and that the ids appear in the feedback. Every known mistake has a registered id
+(misconceptions.py, CONTRIBUTING.md "Misconception ids"); to keep the class small, a scenario
+puts one mistake into each of several exercises. The cells may use what the lesson's Setup
+cell imports (np, rnn_forward).
 """
 
 _STUB = '''
@@ -68,9 +68,25 @@ def clip_by_global_norm(grads, clip_norm):
         "expect_ids": [],
         "expect": "full",
     },
-    "bptt_forgets_next_step": {
-        # The gradient at h_t keeps only dh_seq[:, t]: right for T = 1 only (one hidden case).
-        "cells": {"rnn_backward": '''
+    "gradient_slips": {
+        # One slip per exercise, all four wrong: slope of the pre-activation, norms in time
+        # order, no gradient from the next step, each array clipped on its own.
+        "cells": {
+            "rnn_step_jacobian": '''
+def rnn_step_jacobian(x_t, h_prev, kernel, recurrent_kernel, bias):
+    a = x_t @ kernel + h_prev @ recurrent_kernel + bias
+    return (1 - a ** 2)[:, :, None] * recurrent_kernel.T[None]
+''',
+            "gradient_norms_by_lag": '''
+def gradient_norms_by_lag(dh_last, x, h0, kernel, recurrent_kernel, bias):
+    h_seq = rnn_forward(x, h0, kernel, recurrent_kernel, bias)
+    g, norms = dh_last, [np.linalg.norm(dh_last, axis=1)]
+    for t in reversed(range(x.shape[1])):
+        g = (g * (1 - h_seq[:, t] ** 2)) @ recurrent_kernel.T
+        norms.insert(0, np.linalg.norm(g, axis=1))
+    return np.stack(norms, axis=1)
+''',
+            "rnn_backward": '''
 def rnn_backward(dh_seq, x, h0, kernel, recurrent_kernel, bias):
     h_seq = rnn_forward(x, h0, kernel, recurrent_kernel, bias)
     h_prev_seq = np.concatenate([h0[:, None], h_seq[:, :-1]], axis=1)
@@ -87,32 +103,27 @@ def rnn_backward(dh_seq, x, h0, kernel, recurrent_kernel, bias):
         dh0 = da @ recurrent_kernel.T
     return {"dx": dx, "dh0": dh0, "dkernel": dkernel,
             "drecurrent_kernel": drecurrent_kernel, "dbias": dbias}
-'''},
-        "expect_ids": [],
-        "expect": "partial",
+''',
+            "clip_by_global_norm": '''
+def clip_by_global_norm(grads, clip_norm):
+    norm = np.sqrt(sum(np.sum(g ** 2) for g in grads))
+    return [g * min(1.0, clip_norm / max(np.linalg.norm(g), 1e-12)) for g in grads], norm
+''',
+        },
+        "expect_ids": ["TANH-SLOPE-OF-PREACTIVATION", "NORMS-TIME-ORDER", "BPTT-NO-CARRY",
+                       "CLIP-EACH-SEPARATELY"],
+        "expect": "zero",
     },
-    "jacobian_missing_bias": {
-        "cells": {"rnn_step_jacobian": '''
+    "forward_and_bookkeeping_mistakes": {
+        # No bias in the Jacobian's forward step, a forward loop that restarts from h0, weight
+        # gradients overwritten at each step, the global norm as a sum of norms.
+        "cells": {
+            "rnn_step_jacobian": '''
 def rnn_step_jacobian(x_t, h_prev, kernel, recurrent_kernel, bias):
     h_next = np.tanh(x_t @ kernel + h_prev @ recurrent_kernel)
     return (1 - h_next ** 2)[:, :, None] * recurrent_kernel.T[None]
-'''},
-        "expect_ids": ["MISSING-BIAS"],
-        "expect": "partial",
-    },
-    "jacobian_transposed_recurrent_kernel": {
-        # The forward step uses U.T; the Jacobian formula itself is right.
-        "cells": {"rnn_step_jacobian": '''
-def rnn_step_jacobian(x_t, h_prev, kernel, recurrent_kernel, bias):
-    h_next = np.tanh(x_t @ kernel + h_prev @ recurrent_kernel.T + bias)
-    return (1 - h_next ** 2)[:, :, None] * recurrent_kernel.T[None]
-'''},
-        "expect_ids": ["TRANSPOSED-WEIGHTS"],
-        "expect": "partial",
-    },
-    "norms_state_not_carried": {
-        # The student's own forward pass restarts every step from h0.
-        "cells": {"gradient_norms_by_lag": '''
+''',
+            "gradient_norms_by_lag": '''
 def gradient_norms_by_lag(dh_last, x, h0, kernel, recurrent_kernel, bias):
     states = [np.tanh(x[:, t] @ kernel + h0 @ recurrent_kernel + bias) for t in range(x.shape[1])]
     g = dh_last
@@ -121,18 +132,73 @@ def gradient_norms_by_lag(dh_last, x, h0, kernel, recurrent_kernel, bias):
         g = (g * (1 - h_t ** 2)) @ recurrent_kernel.T
         norms.append(np.linalg.norm(g, axis=1))
     return np.stack(norms, axis=1)
-'''},
-        "expect_ids": ["STATE-NOT-CARRIED"],
-        "expect": "partial",
-    },
-    "clip_each_array_separately": {
-        # Per-array clipping (Keras's clipnorm), not by global norm: explained without an id.
-        "cells": {"clip_by_global_norm": '''
+''',
+            "rnn_backward": '''
+def rnn_backward(dh_seq, x, h0, kernel, recurrent_kernel, bias):
+    h_seq = rnn_forward(x, h0, kernel, recurrent_kernel, bias)
+    h_prev_seq = np.concatenate([h0[:, None], h_seq[:, :-1]], axis=1)
+    dx = np.zeros_like(x)
+    dh = np.zeros_like(h0)
+    for t in reversed(range(x.shape[1])):
+        da = (dh_seq[:, t] + dh) * (1 - h_seq[:, t] ** 2)
+        dx[:, t] = da @ kernel.T
+        dkernel = x[:, t].T @ da
+        drecurrent_kernel = h_prev_seq[:, t].T @ da
+        dbias = da.sum(axis=0)
+        dh = da @ recurrent_kernel.T
+    return {"dx": dx, "dh0": dh, "dkernel": dkernel,
+            "drecurrent_kernel": drecurrent_kernel, "dbias": dbias}
+''',
+            "clip_by_global_norm": '''
 def clip_by_global_norm(grads, clip_norm):
-    norm = np.sqrt(sum(np.sum(g ** 2) for g in grads))
-    return [g * min(1.0, clip_norm / max(np.linalg.norm(g), 1e-12)) for g in grads], norm
-'''},
-        "expect_ids": [],
+    norm = sum(np.linalg.norm(g) for g in grads)
+    return [g * min(1.0, clip_norm / norm) if norm > 0 else g for g in grads], norm
+''',
+        },
+        "expect_ids": ["MISSING-BIAS", "STATE-NOT-CARRIED", "BPTT-GRADS-OVERWRITTEN",
+                       "CLIP-SUM-OF-NORMS"],
+        "expect": "zero",
+    },
+    "transposes_and_slopes": {
+        # recurrent_kernel.T in the Jacobian's forward step, the slope of h_(t-1) in the lag
+        # loop, recurrent_kernel without transpose on the way back; clipping is right.
+        "cells": {
+            "rnn_step_jacobian": '''
+def rnn_step_jacobian(x_t, h_prev, kernel, recurrent_kernel, bias):
+    h_next = np.tanh(x_t @ kernel + h_prev @ recurrent_kernel.T + bias)
+    return (1 - h_next ** 2)[:, :, None] * recurrent_kernel.T[None]
+''',
+            "gradient_norms_by_lag": '''
+def gradient_norms_by_lag(dh_last, x, h0, kernel, recurrent_kernel, bias):
+    h_seq = rnn_forward(x, h0, kernel, recurrent_kernel, bias)
+    h_all = np.concatenate([h0[:, None], h_seq], axis=1)
+    g, norms = dh_last, [np.linalg.norm(dh_last, axis=1)]
+    for t in range(x.shape[1], 0, -1):
+        g = (g * (1 - h_all[:, t - 1] ** 2)) @ recurrent_kernel.T
+        norms.append(np.linalg.norm(g, axis=1))
+    return np.stack(norms, axis=1)
+''',
+            "rnn_backward": '''
+def rnn_backward(dh_seq, x, h0, kernel, recurrent_kernel, bias):
+    h_seq = rnn_forward(x, h0, kernel, recurrent_kernel, bias)
+    h_prev_seq = np.concatenate([h0[:, None], h_seq[:, :-1]], axis=1)
+    dx = np.zeros_like(x)
+    dkernel, drecurrent_kernel = np.zeros_like(kernel), np.zeros_like(recurrent_kernel)
+    dbias = np.zeros_like(bias)
+    dh = np.zeros_like(h0)
+    for t in reversed(range(x.shape[1])):
+        da = (dh_seq[:, t] + dh) * (1 - h_seq[:, t] ** 2)
+        dx[:, t] = da @ kernel.T
+        dkernel += x[:, t].T @ da
+        drecurrent_kernel += h_prev_seq[:, t].T @ da
+        dbias += da.sum(axis=0)
+        dh = da @ recurrent_kernel
+    return {"dx": dx, "dh0": dh, "dkernel": dkernel,
+            "drecurrent_kernel": drecurrent_kernel, "dbias": dbias}
+''',
+        },
+        "expect_ids": ["TRANSPOSED-WEIGHTS", "TANH-SLOPE-WRONG-STATE",
+                       "RECURRENT-KERNEL-NOT-TRANSPOSED"],
         "expect": "partial",
     },
     "nothing_done": {

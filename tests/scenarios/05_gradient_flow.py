@@ -1,10 +1,11 @@
 """Round-trip grading scenarios for 05_gradient_flow: the solution with lstm_cell_backward replaced.
 
 The lesson has one exercise (visible test 1 point, hidden test 2 points), so an answer that is
-wrong everywhere scores zero. Mistakes in the forward recomputation that COURSE.md names (gate
-order, h = o * c, no bias) expect their id; slips in the derivative (forgot dc_next, f instead of
-f * (1 - f)) are explained in a sentence without an id, so they expect none. The cells may use what
-the lesson's Setup cell imports (np, sigmoid).
+wrong everywhere scores zero. Every known mistake has a registered id (misconceptions.py,
+CONTRIBUTING.md "Misconception ids"), in the forward recomputation (gate order, h = o * c) and
+in the derivative (forgot dc_next, f instead of f * (1 - f), dc_prev without f, gradients
+averaged over the batch) alike; two slips that change different gradients are both named. The
+cells may use what the lesson's Setup cell imports (np, sigmoid).
 """
 
 _FORWARD = '''
@@ -22,12 +23,15 @@ def lstm_cell_backward(dh_next, dc_next, x_t, h_prev, c_prev, kernel, recurrent_
     da_c = dc * i * (1 - c_tilde ** 2)
     da_o = do * o * (1 - o)
     da = np.concatenate([{order}], axis=1)
-    return {{"dx_t": da @ kernel.T, "dh_prev": da @ recurrent_kernel.T, "dc_prev": dc * f,
-            "dkernel": x_t.T @ da, "drecurrent_kernel": h_prev.T @ da, "dbias": da.sum(axis=0)}}
+    n = {batch}
+    return {{"dx_t": da @ kernel.T, "dh_prev": da @ recurrent_kernel.T, "dc_prev": {dc_prev},
+            "dkernel": x_t.T @ da / n, "drecurrent_kernel": h_prev.T @ da / n,
+            "dbias": da.sum(axis=0) / n}}
 '''
 _RIGHT = {"bias": "bias", "split": "a_i, a_f, a_c, a_o = np.split(a, 4, axis=1)",
           "squash": "np.tanh(c_next)", "dc": "dc_next + dh_next * o * (1 - squash ** 2)",
-          "da_f": "dc * c_prev * f * (1 - f)", "order": "da_i, da_f, da_c, da_o"}
+          "da_f": "dc * c_prev * f * (1 - f)", "order": "da_i, da_f, da_c, da_o",
+          "dc_prev": "dc * f", "batch": "1"}
 
 
 def _backward(**changes):
@@ -49,20 +53,22 @@ SCENARIOS = {
         "expect_ids": ["LSTM-OUTPUT-NO-TANH"],
         "expect": "zero",
     },
-    "forward_without_bias": {
-        "cells": {"lstm_cell_backward": _backward(bias="0.0")},
-        "expect_ids": ["MISSING-BIAS"],
+    "two_slips_dc_prev_and_batch_mean": {
+        # dc_prev without the factor f (only dc_prev wrong) and the weight gradients averaged
+        # over the batch (only dkernel, drecurrent_kernel, dbias wrong): both are named.
+        "cells": {"lstm_cell_backward": _backward(dc_prev="dc", batch="x_t.shape[0]")},
+        "expect_ids": ["LSTM-DC-PREV-NO-F", "GRADIENTS-BATCH-MEAN"],
         "expect": "zero",
     },
     "forgets_dc_next": {
-        # Only the route through h_next reaches c_next: explained in a sentence, no id.
+        # Only the route through h_next reaches c_next.
         "cells": {"lstm_cell_backward": _backward(dc="dh_next * o * (1 - squash ** 2)")},
-        "expect_ids": [],
+        "expect_ids": ["LSTM-BACKWARD-NO-DC-NEXT"],
         "expect": "zero",
     },
     "forget_gate_value_instead_of_derivative": {
         "cells": {"lstm_cell_backward": _backward(da_f="dc * c_prev * f")},
-        "expect_ids": [],
+        "expect_ids": ["GATE-VALUE-AS-DERIVATIVE"],
         "expect": "zero",
     },
     "units_read_from_input_dim": {
