@@ -3,8 +3,8 @@
 Each scenario replaces the source of the named solution cells (by grade_id) in
 an otherwise correct submission. The generic round-trip test autogrades it
 with nbgrader and checks the score class and that the ids appear in the
-feedback. The two model-building mistakes have no COURSE.md id: their
-checkers explain them in sentences. The parameter-count slip is MISSING-BIAS.
+feedback (ids: course_utils/checks/misconceptions.py, CONTRIBUTING.md
+"Misconception ids"). The parameter-count slip is MISSING-BIAS.
 """
 
 SCENARIOS = {
@@ -40,9 +40,12 @@ def rnn_param_count(cell, input_dim, units, reset_after=True):
         "expect_ids": [],
         "expect": "full",
     },
-    "stacked_without_return_sequences": {
-        # Keras refuses to build it: the GRU gets (batch, units) instead of (batch, T, units).
-        "cells": {"build_stacked_model": '''
+    "stacked_without_return_sequences_and_tagger_not_bidirectional": {
+        # One mistake per model exercise. Keras refuses to build the stacked model (the GRU
+        # gets (batch, units) instead of (batch, T, units)); the tagger builds and has the
+        # right output shape, the checker names the missing wrapper.
+        "cells": {
+            "build_stacked_model": '''
 def build_stacked_model(input_dim, units):
     return keras.Sequential([
         keras.Input(shape=(None, input_dim)),
@@ -50,21 +53,17 @@ def build_stacked_model(input_dim, units):
         keras.layers.GRU(units),
         keras.layers.Dense(1),
     ])
-'''},
-        "expect_ids": [],
-        "expect": "partial",
-    },
-    "tagger_not_bidirectional": {
-        # Builds and has the right output shape; the checker names the missing wrapper.
-        "cells": {"build_bidirectional_tagger": '''
+''',
+            "build_bidirectional_tagger": '''
 def build_bidirectional_tagger(input_dim, units, num_classes):
     return keras.Sequential([
         keras.Input(shape=(None, input_dim)),
         keras.layers.GRU(units, return_sequences=True),
         keras.layers.Dense(num_classes, activation="softmax"),
     ])
-'''},
-        "expect_ids": [],
+''',
+        },
+        "expect_ids": ["STACK-NO-RETURN-SEQUENCES", "TAGGER-NOT-BIDIRECTIONAL"],
         "expect": "partial",
     },
     "gru_with_one_bias_row": {

@@ -2,9 +2,9 @@
 
 Each scenario replaces the source of the named solution cells (by grade_id) in
 an otherwise correct submission; the generic round-trip test autogrades it with
-nbgrader and checks the score class. The mistakes of this lesson are outside
-COURSE.md section 4, so the checkers explain them in sentences and no id is
-expected. The training data comes from the student's make_windows only when it
+nbgrader and checks the score class and that the ids of the mistakes appear in
+the feedback (ids: course_utils/checks/misconceptions.py, CONTRIBUTING.md
+"Misconception ids"). The training data comes from the student's make_windows only when it
 equals the course's, so a wrong make_windows costs only its own points; a model
 that returns only its last state is not trained (the lesson trains the course's
 model instead, which is not graded), so it also loses the points of the
@@ -12,38 +12,30 @@ trained-model test.
 """
 
 SCENARIOS = {
-    "targets_not_shifted": {
-        "cells": {"make_windows": '''
+    "one_mistake_per_exercise": {
+        # Targets not shifted, the cross-entropy returned as the perplexity, the probabilities
+        # divided by T, and a model that returns only its last state: that model is not
+        # trained (the lesson trains the course's model instead, which is not graded), so the
+        # trained-model tests fail too and say why. Every graded test fails: zero points,
+        # without a crash, and each mistake named by its id.
+        "cells": {
+            "make_windows": '''
 def make_windows(ids, window, stride=1):
     starts = range(0, len(ids) - window, stride)
     x = np.array([ids[s:s + window] for s in starts])
     y = np.array([ids[s:s + window] for s in starts])   # the window itself, not shifted
     return x, y
-'''},
-        "expect_ids": [],
-        "expect": "partial",
-    },
-    "perplexity_without_exp": {
-        "cells": {"perplexity": '''
+''',
+            "perplexity": '''
 def perplexity(probs, targets):
     return np.mean(-np.log(probs[np.arange(len(targets)), targets]))   # the cross-entropy
-'''},
-        "expect_ids": [],
-        "expect": "partial",
-    },
-    "temperature_divides_probabilities": {
-        "cells": {"sample_with_temperature": '''
+''',
+            "sample_with_temperature": '''
 def sample_with_temperature(probs, temperature, rng):
     q = probs / temperature          # renormalising cancels the temperature
     return rng.choice(len(q), p=q / q.sum())
-'''},
-        "expect_ids": [],
-        "expect": "partial",
-    },
-    "model_returns_last_state_only": {
-        # Fails the model check; the lesson trains the course's model instead, which is not
-        # graded, so the trained-model tests fail too.
-        "cells": {"build_char_model": '''
+''',
+            "build_char_model": '''
 def build_char_model(vocab_size, window, cell="gru", units=64, embedding_dim=16):
     layer = keras.layers.GRU if cell == "gru" else keras.layers.LSTM
     return keras.Sequential([
@@ -52,9 +44,11 @@ def build_char_model(vocab_size, window, cell="gru", units=64, embedding_dim=16)
         layer(units),                                   # the last state only: many-to-one
         keras.layers.Dense(vocab_size, activation="softmax"),
     ])
-'''},
-        "expect_ids": [],
-        "expect": "partial",
+''',
+        },
+        "expect_ids": ["WINDOW-TARGET-OFF-BY-ONE", "PERPLEXITY-NO-EXP", "TEMPERATURE-ON-PROBS",
+                       "PER-STEP-NO-RETURN-SEQUENCES", "TRAINED-MODEL-MISSING"],
+        "expect": "zero",
     },
     "other_correct_answers": {
         # Any correct implementation gets full marks: a loop, log2 with 2 **, the
