@@ -5,7 +5,7 @@ grading record) and ``report`` (counted over a class).  A test cell passes when
 it raised nothing; its message is the AssertionError text of our checkers (or
 ``ErrorName: text`` for anything else), or the one line a checker prints on
 success.  Misconception ids are the ``[UPPER-CASE-ID]`` tokens of a failure
-message (COURSE.md section 4; ``course_utils.checks.misconceptions``).
+message (CONTRIBUTING.md, "Misconception ids"; ``course_utils.checks.misconceptions``).
 """
 from __future__ import annotations
 
