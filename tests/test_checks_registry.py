@@ -120,6 +120,17 @@ def test_every_misconception_rereads_a_real_heading_of_its_lesson():
     assert not problems, "\n".join(problems)
 
 
+def test_every_exercise_has_a_section_and_it_is_a_real_heading():
+    """MODIFIES-INPUTS (any exercise can make it) rereads the exercise at hand."""
+    from course_utils.checks.misconceptions import EXERCISE_SECTIONS
+    from course_utils.fallback import COURSE_VERSIONS
+
+    assert set(EXERCISE_SECTIONS) == set(COURSE_VERSIONS)
+    problems = [problem for section in EXERCISE_SECTIONS.values()
+                if (problem := _reread_problem(section))]
+    assert not problems, "\n".join(problems)
+
+
 @pytest.mark.parametrize("path", MODULES, ids=lambda p: p.name)
 def test_every_reread_written_in_a_checker_is_a_real_heading(path):
     problems = [f"{path.name}:{line}: {problem}" for line, _, reread in _mistake_literals(path)

@@ -225,3 +225,13 @@ def test_a_wrong_answer_is_localised_and_named(label, name, source, ids, fragmen
     message = fails_with(CHECKERS[name], sv.load(source, name), *fragments)
     assert MISTAKE_ID.findall(message) == ids
     assert "GRU" not in message and "bias[1]" not in message   # this lesson's own words
+
+
+def test_modifies_inputs_sends_the_student_back_to_the_exercise_at_hand():
+    def scribbles(x_t, h_prev, kernel, recurrent_kernel, bias):
+        x_t += 1
+        return np.tanh((x_t - 1) @ kernel + h_prev @ recurrent_kernel + bias)
+
+    with pytest.raises(AssertionError) as info:
+        check_rnn_cell_forward(scribbles)
+    assert "(Reread: 01_simple_rnn, 'Exercise 1: one step of the cell'.)" in flat(info.value)

@@ -28,7 +28,7 @@ import numpy as np
 
 from course_utils.arguments import copies, modified_arguments
 
-from .misconceptions import MISCONCEPTIONS, reread_text
+from .misconceptions import EXERCISE_SECTIONS, MISCONCEPTIONS, reread_text
 
 # Captured at import time, before any student code runs (see module docstring).
 _asarray = np.asarray
@@ -174,7 +174,8 @@ def _modifies_inputs(name, names, returned_none) -> StudentCodeError:
         + Mistake("MODIFIES-INPUTS", explanation=(
             f"{name} writes into {which} (for example {first}[...] = ... or {first} += ...); "
             f"whoever called it still needs that array, so build new arrays "
-            f"(e.g. {first} = {first} + ...) and leave the inputs as they came.")).describe()
+            f"(e.g. {first} = {first} + ...) and leave the inputs as they came."),
+            reread=EXERCISE_SECTIONS.get(name, "")).describe()
         + (f"\nIt also returned None: return the new arrays (did you forget `return`?)."
            if returned_none else ""))
 

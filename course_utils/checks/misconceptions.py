@@ -14,6 +14,35 @@ from dataclasses import dataclass
 ID_PATTERN = re.compile(r"\[([A-Z][A-Z0-9]*(?:-[A-Z0-9]+)+)\]")
 
 
+# The section of each exercise, for mistakes that any exercise can make (MODIFIES-INPUTS):
+# the message then sends the student back to the exercise at hand.
+EXERCISE_SECTIONS = {
+    "rnn_cell_forward": "01_simple_rnn, 'Exercise 1: one step of the cell'",
+    "rnn_forward": "01_simple_rnn, 'Exercise 2: the whole sequence'",
+    "predict_last_step": "01_simple_rnn, 'Exercise 3: predict from the last step'",
+    "rnn_step_jacobian": "02_vanishing_gradients, 'Exercise 1: the step Jacobian'",
+    "gradient_norms_by_lag": "02_vanishing_gradients, 'Exercise 2: gradient norm against time lag'",
+    "rnn_backward": "02_vanishing_gradients, 'Exercise 3: BPTT for the SimpleRNN'",
+    "clip_by_global_norm": "02_vanishing_gradients, 'Exercise 4: clip by global norm'",
+    "gru_cell_forward": "03_gru, 'Exercise 1: one GRU step'",
+    "gru_forward": "03_gru, 'Exercise 2: the whole sequence'",
+    "flip_update_convention": "03_gru, 'Exercise 3: converting between the two conventions'",
+    "lstm_cell_forward": "04_lstm, 'Exercise 1: one LSTM step'",
+    "lstm_forward": "04_lstm, 'Exercise 2: the whole sequence'",
+    "lstm_cell_backward": "05_gradient_flow, 'Exercise: `lstm_cell_backward`'",
+    "build_stacked_model": "06_keras_rnns, 'Exercise 1: a stacked model'",
+    "build_bidirectional_tagger": "06_keras_rnns, 'Exercise 2: a bidirectional tagger'",
+    "rnn_param_count": "06_keras_rnns, 'Exercise 3: counting parameters'",
+    "make_windows": "07_practice, 'Exercise 1: make_windows'",
+    "perplexity": "07_practice, 'Exercise 2: perplexity'",
+    "build_char_model": "07_practice, 'Exercise 3: build_char_model'",
+    "sample_with_temperature": "07_practice, 'Exercise 4: sample_with_temperature'",
+    "pad_batch": "08_text_classification, 'Exercise 1: pad_batch'",
+    "masked_rnn_forward": "08_text_classification, 'Exercise 2: masked_rnn_forward'",
+    "build_text_classifier": "08_text_classification, 'Exercise 3: build_text_classifier'",
+}
+
+
 def reread_text(section: str) -> str:
     """The "(Reread: ...)" sentence that ends a mistake's line."""
     return f"(Reread: {section}.)"
