@@ -18,9 +18,10 @@ next step sends back), the backward pass runs the same lines in reverse:
 4. ``da`` goes back through the matrix products to ``x_t``, ``h_prev`` and the weights.
 
 The code is split at those points (``lstm_cell_gates``, ``lstm_gate_gradients``,
-``project_gate_gradients``) so that the checker can build the output of a known
-mistake by changing one piece.  ``course_utils.lstm.lstm_cell_backward`` computes
-the same thing in one function; the tests check that the two agree.
+``project_gate_gradients``), one function per line of the derivation.  This is
+the course's only one-step LSTM backward: the hidden check of lesson 05
+(``course_utils.checks.gated_backward``) and ``course_utils.fallback`` use it, and
+``lstm_cell_gates`` is also the forward step of ``course_utils.lstm``.
 """
 import numpy as np
 

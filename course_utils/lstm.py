@@ -16,42 +16,15 @@ Shapes: ``x_t (batch, input_dim)``, ``h_prev, c_prev (batch, units)``,
 import numpy as np
 
 from ._shapes import check_sequence_inputs, check_step_inputs, check_upstream, to_common_float
-from .activations import sigmoid
+from .gated_backward import lstm_cell_backward, lstm_cell_gates
 
-__all__ = ["lstm_cell_forward", "lstm_forward", "lstm_cell_backward", "lstm_backward"]
+__all__ = ["lstm_cell_forward", "lstm_forward", "lstm_backward"]
 
 
 def _step(x_t, h_prev, c_prev, kernel, recurrent_kernel, bias):
-    """One step; returns ``h_next, c_next`` and the gates the backward pass needs."""
-    a = x_t @ kernel + h_prev @ recurrent_kernel + bias
-    a_i, a_f, a_c, a_o = np.split(a, 4, axis=1)
-    i, f, o = sigmoid(a_i), sigmoid(a_f), sigmoid(a_o)
-    c_tilde = np.tanh(a_c)
-    c_next = f * c_prev + i * c_tilde
-    tanh_c = np.tanh(c_next)
-    h_next = o * tanh_c
-    return h_next, c_next, {"i": i, "f": f, "c_tilde": c_tilde, "o": o, "tanh_c": tanh_c}
-
-
-def _step_backward(dh_next, dc_next, x_t, h_prev, c_prev, kernel, recurrent_kernel, bias):
-    _, _, g = _step(x_t, h_prev, c_prev, kernel, recurrent_kernel, bias)
-    i, f, c_tilde, o, tanh_c = g["i"], g["f"], g["c_tilde"], g["o"], g["tanh_c"]
-    # c_next reaches the loss directly (dc_next) and through h_next = o * tanh(c_next).
-    dc = dc_next + dh_next * o * (1 - tanh_c**2)
-    da = np.concatenate([
-        dc * c_tilde * i * (1 - i),             # input gate, sigmoid' = s (1 - s)
-        dc * c_prev * f * (1 - f),              # forget gate
-        dc * i * (1 - c_tilde**2),              # candidate, tanh' = 1 - tanh^2
-        dh_next * tanh_c * o * (1 - o),         # output gate
-    ], axis=1)
-    return {
-        "dx_t": da @ kernel.T,
-        "dh_prev": da @ recurrent_kernel.T,
-        "dc_prev": dc * f,
-        "dkernel": x_t.T @ da,
-        "drecurrent_kernel": h_prev.T @ da,
-        "dbias": da.sum(axis=0),
-    }
+    """One step: ``h_next, c_next`` (the forward of ``course_utils.gated_backward``)."""
+    gates = lstm_cell_gates(x_t, h_prev, c_prev, kernel, recurrent_kernel, bias)
+    return gates["h_next"], gates["c_next"]
 
 
 def lstm_cell_forward(x_t, h_prev, c_prev, kernel, recurrent_kernel, bias):
@@ -61,8 +34,7 @@ def lstm_cell_forward(x_t, h_prev, c_prev, kernel, recurrent_kernel, bias):
         recurrent_kernel=recurrent_kernel, bias=bias)
     check_step_inputs("lstm", x_t, {"h_prev": h_prev, "c_prev": c_prev},
                       kernel, recurrent_kernel, bias)
-    h_next, c_next, _ = _step(x_t, h_prev, c_prev, kernel, recurrent_kernel, bias)
-    return h_next, c_next
+    return _step(x_t, h_prev, c_prev, kernel, recurrent_kernel, bias)
 
 
 def lstm_forward(x, h0, c0, kernel, recurrent_kernel, bias):
@@ -79,28 +51,9 @@ def lstm_forward(x, h0, c0, kernel, recurrent_kernel, bias):
     c_seq = np.empty((batch, steps, units), dtype=x.dtype)
     h, c = h0, c0
     for t in range(steps):
-        h, c, _ = _step(x[:, t], h, c, kernel, recurrent_kernel, bias)
+        h, c = _step(x[:, t], h, c, kernel, recurrent_kernel, bias)
         h_seq[:, t], c_seq[:, t] = h, c
     return h_seq, c_seq
-
-
-def lstm_cell_backward(dh_next, dc_next, x_t, h_prev, c_prev, kernel, recurrent_kernel, bias):
-    """Backward of one LSTM step, given upstream gradients ``dh_next`` and ``dc_next`` (batch, units).
-
-    ``dc_next`` may be ``None`` (the cell state does not reach the loss
-    directly).  Returns a dict with ``dx_t``, ``dh_prev``, ``dc_prev``,
-    ``dkernel``, ``drecurrent_kernel``, ``dbias``.
-    """
-    dh_next, dc_next, x_t, h_prev, c_prev, kernel, recurrent_kernel, bias = to_common_float(
-        dh_next=dh_next, dc_next=dc_next, x_t=x_t, h_prev=h_prev, c_prev=c_prev, kernel=kernel,
-        recurrent_kernel=recurrent_kernel, bias=bias)
-    batch, _, units = check_step_inputs("lstm", x_t, {"h_prev": h_prev, "c_prev": c_prev},
-                                        kernel, recurrent_kernel, bias)
-    check_upstream("dh_next", dh_next, (batch, units), "gradient of the loss w.r.t. h_next")
-    if dc_next is None:
-        dc_next = np.zeros_like(c_prev)
-    check_upstream("dc_next", dc_next, (batch, units), "gradient of the loss w.r.t. c_next")
-    return _step_backward(dh_next, dc_next, x_t, h_prev, c_prev, kernel, recurrent_kernel, bias)
 
 
 def lstm_backward(dh_seq, x, h0, c0, kernel, recurrent_kernel, bias, dc_last=None):
@@ -131,8 +84,8 @@ def lstm_backward(dh_seq, x, h0, c0, kernel, recurrent_kernel, bias, dc_last=Non
     dweights = [np.zeros_like(kernel), np.zeros_like(recurrent_kernel), np.zeros_like(bias)]
     dh_carry, dc_carry = np.zeros_like(h0), dc_last  # gradients flowing back from step t+1
     for t in reversed(range(steps)):
-        step = _step_backward(dh_seq[:, t] + dh_carry, dc_carry, x[:, t], h_before[:, t],
-                              c_before[:, t], kernel, recurrent_kernel, bias)
+        step = lstm_cell_backward(dh_seq[:, t] + dh_carry, dc_carry, x[:, t], h_before[:, t],
+                                  c_before[:, t], kernel, recurrent_kernel, bias)
         dx[:, t] = step["dx_t"]
         for total, name in zip(dweights, ("dkernel", "drecurrent_kernel", "dbias")):
             total += step[name]  # shared weights: sum over steps

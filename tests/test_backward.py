@@ -9,6 +9,7 @@ import pytest
 import tensorflow as tf
 
 from course_utils import gru, lstm, simple_rnn
+from course_utils.gated_backward import lstm_cell_backward
 from course_utils.weights import keras_layer, random_weights
 
 # name -> (cell, reset_after); each variant is one Keras weight layout.
@@ -149,7 +150,7 @@ def test_cell_backward_matches_finite_differences(rng, variant):
     dh_next = dh_seq[:, 0]
 
     if cell == "lstm":
-        grads = lstm.lstm_cell_backward(dh_next, dc_last, **step)
+        grads = lstm_cell_backward(dh_next, dc_last, **step)
 
         def loss():
             h_next, c_next = lstm.lstm_cell_forward(**step)
