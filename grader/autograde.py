@@ -44,10 +44,13 @@ import nbformat
 from . import judge, kernels
 from . import sandbox as _sandbox
 from .config import (CELL_TIMEOUT, NOTEBOOK_TIMEOUT_CELLS, Course, apply_kernel_environment,
-                     course_directory, ensure_tools_on_path, nbgrader_config, quiet_nbgrader_logs)
+                     ensure_tools_on_path)
+from .converters import course_directory, nbgrader_config, quiet_nbgrader_logs
 from .integrity import deduplicate_cells, find_submission, static_flags
 from .judge import exercise_names
-from .gradebook import read_scores, store_grades, sync_assignment, use_inprocess_alembic_head
+from .gradebook import read_scores, store_grades, sync_assignment
+from .nbgrader_seam import (KERNEL_DIED, TIMEOUT, failure_kind, take_execution_failure,
+                            use_inprocess_alembic_head)
 from .outcomes import test_outcomes, timed_out
 from .records import (Record, load_record, save_record, source_fingerprint,
                       submission_fingerprint)
@@ -196,8 +199,11 @@ def _grade(job: dict, record: Record, extra: dict) -> None:
     coursedir = course_directory(course, config, assignment_id=assignment, student_id=student)
     converter = Autograde(coursedir=coursedir, config=config)
     converter.force = True
+    take_execution_failure()
     with kernels.notebook_deadline(job["notebook_timeout"]) as deadline:
         result = capture_log(converter)
+    # The exception that stopped the notebook (nbgrader only logs it as text).
+    failure = failure_kind(take_execution_failure())
     if kernels.ran_unsandboxed():
         record.add_flag("unsandboxed")
     limit_hits = kernels.take_limit_hits()
@@ -220,12 +226,12 @@ def _grade(job: dict, record: Record, extra: dict) -> None:
             record.add_flag("error")
             record.error = (f"the notebook ran longer than {job['notebook_timeout']:.0f} s "
                             "and its kernel was killed")
-        elif "CellTimeoutError" in text or "timed out" in text:
+        elif failure == TIMEOUT:
             # nbclient gives up on a kernel that ignores the interrupt.
             record.add_flag("timeout")
             record.add_flag("error")
             record.error = "a cell ran past the time limit and its kernel did not respond to interrupts"
-        elif "DeadKernelError" in text or "Kernel died" in text:
+        elif failure == KERNEL_DIED:
             record.add_flag("kernel-died")
             record.error = "the kernel died while running the notebook"
         else:

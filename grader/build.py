@@ -21,8 +21,8 @@ from pathlib import Path
 
 import nbformat
 
-from .config import (SOURCE_DIR, Course, course_directory, ensure_tools_on_path,
-                     nbgrader_config, quiet_nbgrader_logs)
+from .config import SOURCE_DIR, Course, ensure_tools_on_path
+from .converters import course_directory, nbgrader_config, quiet_nbgrader_logs
 
 MARKER_KEY = "grader"
 
@@ -60,7 +60,7 @@ def generate(course: Course, assignments: list[str], release_dir: Path, *,
     ensure_tools_on_path()
     quiet_nbgrader_logs()
     if database:
-        from .gradebook import use_inprocess_alembic_head
+        from .nbgrader_seam import use_inprocess_alembic_head
 
         use_inprocess_alembic_head()
     config = nbgrader_config(course)

@@ -18,7 +18,8 @@ from pathlib import Path
 
 import nbformat
 
-from .config import Course, course_directory, ensure_tools_on_path, nbgrader_config, quiet_nbgrader_logs
+from .config import Course, ensure_tools_on_path
+from .converters import course_directory, nbgrader_config, quiet_nbgrader_logs
 from .gradebook import gradebook
 from .hidden_tests import find_leaks, secret_lines
 from .records import load_records

@@ -10,50 +10,15 @@ contention, no retries, and a crashed worker cannot corrupt the course file.
 from __future__ import annotations
 
 import contextlib
-import functools
 import warnings
 from pathlib import Path
 
 from .build import generate
 from .config import Course
+from .nbgrader_seam import use_inprocess_alembic_head
 from .records import Record
 
 COURSE_ID = ""  # nbgrader's converters use CourseDirectory.course_id, '' by default
-
-
-@functools.lru_cache(maxsize=None)
-def _alembic_head() -> str:
-    """nbgrader's schema version, read in-process.
-
-    ``nbgrader.api.get_alembic_version`` runs ``alembic heads`` in a subprocess
-    (an extra Python start-up, 2-7 s on a busy machine) every time a new
-    gradebook file is created; autograde creates one per run.
-    """
-    import nbgrader
-    from alembic.config import Config
-    from alembic.script import ScriptDirectory
-
-    config = Config()
-    config.set_main_option("script_location", str(Path(nbgrader.__file__).parent / "alembic"))
-    return ScriptDirectory.from_config(config).get_current_head()
-
-
-def use_inprocess_alembic_head() -> None:
-    """Make nbgrader read its schema version without a subprocess (falls back if it cannot)."""
-    import nbgrader.api
-
-    if getattr(nbgrader.api.get_alembic_version, "_grader", False):
-        return
-    original = nbgrader.api.get_alembic_version
-
-    def get_alembic_version() -> str:
-        try:
-            return _alembic_head()
-        except Exception:  # noqa: BLE001 - nbgrader's own way still works
-            return original()
-
-    get_alembic_version._grader = True
-    nbgrader.api.get_alembic_version = get_alembic_version
 
 
 @contextlib.contextmanager

@@ -313,9 +313,8 @@ class JudgedExecute(GradingExecute):
 
     # -- bounded outputs
 
-    def output(self, outs, msg, display_id, cell_index):
-        out = super().output(outs, msg, display_id, cell_index)
-        if out is None or self._in_rpc:
+    def keep_output(self, outs, out, cell_index):
+        if self._in_rpc:
             return out
         size = _output_size(out)
         room = min(self.max_output_bytes - self._cell_bytes,
@@ -342,13 +341,11 @@ class JudgedExecute(GradingExecute):
     def _run_in_kernel(self, code: str, index: int):
         """Execute ``code`` in the kernel as a throw-away cell; return its outputs."""
         cell = new_code_cell(source=code)
-        original = self.nb.cells[index]  # nbclient stores the executed cell at ``index``
         self._in_rpc = True
         try:
-            self.execute_cell(cell, index, store_history=False)
+            self.run_scratch_cell(cell, index)
         finally:
             self._in_rpc = False
-            self.nb.cells[index] = original
         return cell.outputs
 
     def _request(self, request: dict, arrays: list, index: int) -> tuple[dict, list]:
@@ -444,8 +441,7 @@ class JudgedExecute(GradingExecute):
             ename, evalue = error
             cell.outputs.append(new_output("error", ename=ename, evalue=evalue,
                                            traceback=[f"{ename}: {evalue}"]))
-        self.code_cells_executed += 1
-        cell.execution_count = self.code_cells_executed
+        self.count_code_cell(cell)
 
 
 def _output_size(out) -> int:

@@ -37,9 +37,8 @@ import time
 import uuid
 from pathlib import Path
 
-from jupyter_client.manager import AsyncKernelManager
-from jupyter_client.provisioning import LocalProvisioner
-from nbgrader.preprocessors import Execute
+from .config import kernel_environment
+from .nbgrader_seam import AdoptingProvisioner, HookedKernelManager, SeamExecute
 
 # Top-level packages a zygote may import before forking.  They start no threads
 # of their own at import (numpy's OpenBLAS pool is fork-aware) and register no
@@ -228,8 +227,6 @@ def _pidfd_pids(pidfd: int) -> list[int]:
 
 def _sandbox_env(env) -> dict[str, str]:
     """The kernel settings of ``env`` (grader.config.kernel_environment), nothing else."""
-    from .config import kernel_environment
-
     allowed = set(kernel_environment(1)) | set(SANDBOX_ENV)
     return {k: v for k, v in env.items() if k in allowed or k.startswith("RNN_COURSE_")}
 
@@ -387,7 +384,7 @@ def _ipykernel_argv(cmd: list[str]) -> list[str] | None:
     return None
 
 
-class GradingProvisioner(LocalProvisioner):
+class GradingProvisioner(AdoptingProvisioner):
     """LocalProvisioner that forks kernels from the zygote and registers them."""
 
     sandboxed = False
@@ -406,11 +403,9 @@ class GradingProvisioner(LocalProvisioner):
             except ZygoteError as exc:
                 self.log.warning("Starting a cold kernel: %s", exc)
             else:
-                self.process = ForkedProcess(pid)
-                self.pid = self.pgid = pid  # the child called setsid()
-                self.cwd = cwd
+                info = self.adopt(ForkedProcess(pid), pid, cwd)
                 self._register()
-                return self.connection_info
+                return info
         # A cold kernel's own stderr (ipykernel's start-up warnings, fd-level
         # echoes) would scribble over the progress bar; cell output is unaffected.
         kwargs["stdout"] = kwargs["stderr"] = subprocess.DEVNULL
@@ -446,12 +441,10 @@ class GradingProvisioner(LocalProvisioner):
                 if attempt:
                     raise RuntimeError(f"cannot start a sandboxed kernel: {exc}") from exc
         pid = _pidfd_pids(pidfd)[0]
-        self.process = ForkedProcess(pid, pidfd)
-        self.pid = self.pgid = pid  # the child called setsid()
-        self.cwd = WORKDIR
+        info = self.adopt(ForkedProcess(pid, pidfd), pid, WORKDIR)
         self.sandboxed = True
         self._register()
-        return self.connection_info
+        return info
 
     def _register(self) -> None:
         with _live_lock:
@@ -486,11 +479,10 @@ class GradingProvisioner(LocalProvisioner):
                 process.kill()
 
 
-class GradingKernelManager(AsyncKernelManager):
-    """AsyncKernelManager whose kernels are started by ``GradingProvisioner``."""
+class GradingKernelManager(HookedKernelManager):
+    """A kernel manager whose kernels are started by ``GradingProvisioner``."""
 
-    async def _async_pre_start_kernel(self, **kw):
-        self.kernel_id = self.kernel_id or kw.pop("kernel_id", str(uuid.uuid4()))
+    def configure_transport(self) -> None:
         zygote = _zygote
         if zygote is not None and zygote.sandbox is not None:
             # ZeroMQ over unix sockets in the directory shared with the sandbox
@@ -498,13 +490,12 @@ class GradingKernelManager(AsyncKernelManager):
             self.transport = "ipc"
             self.cache_ports = False
             self.ip = str(zygote.sandbox.ipc_dir / f"k{uuid.uuid4().hex[:16]}")
-        if self.provisioner is None:
-            self.provisioner = GradingProvisioner(
-                kernel_id=self.kernel_id, kernel_spec=self.kernel_spec, parent=self)
-        return await super()._async_pre_start_kernel(**kw)
+
+    def new_provisioner(self):
+        return GradingProvisioner(kernel_id=self.kernel_id, kernel_spec=self.kernel_spec, parent=self)
 
 
-class GradingExecute(Execute):
+class GradingExecute(SeamExecute):
     """nbgrader's Execute preprocessor with ``GradingKernelManager``."""
 
     def __init__(self, *args, **kwargs):

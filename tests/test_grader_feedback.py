@@ -6,7 +6,7 @@ import grader.feedback
 from fixtures.toy import TOY, fixture_student, hand_in, hand_in_synthetic, toy_course
 from grader.autograde import autograde
 from grader.cli import main
-from grader.config import nbgrader_config as real_nbgrader_config
+from grader.converters import nbgrader_config as real_nbgrader_config
 from grader.feedback import generate_feedback, hidden_secrets
 from grader.hidden_tests import html_text
 

@@ -1,0 +1,225 @@
+"""The seam: every nbgrader, nbclient, jupyter_client and ipykernel internal the grader relies on.
+
+The rest of the grader uses these libraries only through their public API
+(converters, preprocessors, traitlets config, ``Gradebook``) and through the
+names defined here.  Each behaviour below is something an upgrade may change
+without notice: a private method we override, an attribute we set, a default
+list we derive ours from, an exception we classify.  Each one has a contract
+test in ``tests/test_nbgrader_seam.py`` that fails, naming what to re-check,
+when an upgrade changes it.
+
+1. ``use_inprocess_alembic_head``: replaces ``nbgrader.api.get_alembic_version``
+   process-wide (it runs ``alembic heads`` in a subprocess per new gradebook).
+2. ``autograde_preprocessors`` / ``feedback_preprocessors``: our preprocessor lists,
+   derived from nbgrader's own defaults (``Autograde.autograde_preprocessors``,
+   ``GenerateFeedback.preprocessors``) by position relative to nbgrader's classes.
+3. ``HookedKernelManager``: overrides jupyter_client's private
+   ``AsyncKernelManager._async_pre_start_kernel`` to choose the transport and
+   the provisioner before the connection file is written.
+4. ``AdoptingProvisioner``: sets ``LocalProvisioner``'s ``process``/``pid``/``pgid``/``cwd``
+   for a kernel some other process started (forked by the zygote).
+5. ``SeamExecute``: nbgrader's ``Execute`` with
+   - the exception that stopped a notebook recorded (``take_execution_failure``)
+     before nbgrader turns it into log text, classified by nbclient's exception
+     types (``failure_kind``);
+   - nbclient's ``output`` hook exposed as ``keep_output``;
+   - ``run_scratch_cell``: a throw-away cell at a notebook index (nbclient stores
+     the executed cell back at that index; we restore the original);
+   - ``count_code_cell``: nbclient's execution counter for a cell run elsewhere.
+"""
+from __future__ import annotations
+
+import functools
+import uuid
+from pathlib import Path
+
+from jupyter_client.manager import AsyncKernelManager
+from jupyter_client.provisioning import LocalProvisioner
+from nbgrader.preprocessors import Execute
+
+
+class SeamError(RuntimeError):
+    """An nbgrader/jupyter upgrade broke an assumption of grader/nbgrader_seam.py."""
+
+
+# ------------------------------------------------------------------ 1. gradebook schema version
+
+@functools.lru_cache(maxsize=None)
+def _alembic_head() -> str:
+    """nbgrader's schema version, read in-process.
+
+    ``nbgrader.api.get_alembic_version`` runs ``alembic heads`` in a subprocess
+    (an extra Python start-up, 2-7 s on a busy machine) every time a new
+    gradebook file is created; autograde creates one per run.
+    """
+    import nbgrader
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(Path(nbgrader.__file__).parent / "alembic"))
+    return ScriptDirectory.from_config(config).get_current_head()
+
+
+def use_inprocess_alembic_head() -> None:
+    """Make nbgrader read its schema version without a subprocess (falls back if it cannot)."""
+    import nbgrader.api
+
+    if getattr(nbgrader.api.get_alembic_version, "_grader", False):
+        return
+    original = nbgrader.api.get_alembic_version
+
+    def get_alembic_version() -> str:
+        try:
+            return _alembic_head()
+        except Exception:  # noqa: BLE001 - nbgrader's own way still works
+            return original()
+
+    get_alembic_version._grader = True
+    nbgrader.api.get_alembic_version = get_alembic_version
+
+
+# ------------------------------------------------------------------ 2. preprocessor lists
+
+def _trait_default(cls, name: str) -> list:
+    return list(cls.class_traits()[name].default())
+
+
+def derive_preprocessors(default: list, *, replace: dict | None = None,
+                         insert_after: dict | None = None) -> list:
+    """``default`` with each ``replace`` key swapped for its list of classes and each
+    ``insert_after`` value list put right after its key.  Every key must be in
+    ``default``: a class nbgrader dropped or renamed raises ``SeamError``."""
+    replace, insert_after = dict(replace or {}), dict(insert_after or {})
+    missing = [c.__name__ for c in [*replace, *insert_after] if c not in default]
+    if missing:
+        raise SeamError(f"nbgrader's default preprocessors no longer contain {missing} "
+                        f"({[c.__name__ for c in default]}): re-check grader/nbgrader_seam.py")
+    derived = []
+    for cls in default:
+        derived += replace.get(cls, [cls])
+        derived += insert_after.get(cls, [])
+    return derived
+
+
+def autograde_preprocessors(execute: list) -> list:
+    """nbgrader's autograde preprocessors with its ``Execute`` replaced by ``execute``
+    (our executor and what must run right after it), everything else kept in order."""
+    from nbgrader.converters import Autograde
+
+    return derive_preprocessors(_trait_default(Autograde, "autograde_preprocessors"),
+                                replace={Execute: list(execute)})
+
+
+def feedback_preprocessors(after_grades: list) -> list:
+    """nbgrader's feedback preprocessors with ``after_grades`` right after ``GetGrades``
+    (which reads the grade ids they may need), before the HTML is rendered."""
+    from nbgrader.converters import GenerateFeedback
+    from nbgrader.preprocessors import GetGrades
+
+    return derive_preprocessors(_trait_default(GenerateFeedback, "preprocessors"),
+                                insert_after={GetGrades: list(after_grades)})
+
+
+# ------------------------------------------------------------------ 3. kernel manager
+
+class HookedKernelManager(AsyncKernelManager):
+    """AsyncKernelManager with two hooks run before the kernel's connection file is written.
+
+    ``configure_transport()`` may set ``transport``/``ip``/``cache_ports``;
+    ``new_provisioner()`` returns the provisioner (None: jupyter_client's choice).
+    Both run in jupyter_client's private ``_async_pre_start_kernel``, which keeps a
+    provisioner already set (``if self.provisioner is None``).
+    """
+
+    def configure_transport(self) -> None:
+        pass
+
+    def new_provisioner(self):
+        return None
+
+    async def _async_pre_start_kernel(self, **kw):
+        self.kernel_id = self.kernel_id or kw.pop("kernel_id", str(uuid.uuid4()))
+        self.configure_transport()
+        if self.provisioner is None:
+            self.provisioner = self.new_provisioner()
+        return await super()._async_pre_start_kernel(**kw)
+
+
+# ------------------------------------------------------------------ 4. provisioner
+
+class AdoptingProvisioner(LocalProvisioner):
+    """LocalProvisioner that can take over a kernel process it did not start."""
+
+    def adopt(self, process, pid: int, cwd: str):
+        """Make ``process`` (a ``Popen``-like object) this provisioner's kernel; its
+        ``poll``/``kill``/``send_signal``/``wait``/``cleanup`` then act on it."""
+        self.process = process
+        self.pid = self.pgid = pid  # the kernel called setsid(): its pid is its group
+        self.cwd = cwd
+        return self.connection_info
+
+
+# ------------------------------------------------------------------ 5. executing a notebook
+
+TIMEOUT = "timeout"
+KERNEL_DIED = "kernel-died"
+
+# The exception that stopped the last notebook of this process (None: none did).
+_last_failure: BaseException | None = None
+
+
+def failure_kind(exc: BaseException | None) -> str | None:
+    """``TIMEOUT`` (a cell ran past its limit and the kernel ignored the interrupt),
+    ``KERNEL_DIED``, or None (any other error, or no error)."""
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+    from nbgrader.preprocessors.execute import UnresponsiveKernelError
+
+    if isinstance(exc, (CellTimeoutError, UnresponsiveKernelError, TimeoutError)):
+        return TIMEOUT
+    if isinstance(exc, DeadKernelError):
+        return KERNEL_DIED
+    return None
+
+
+def take_execution_failure() -> BaseException | None:
+    """The exception that stopped the last notebook executed here (cleared)."""
+    global _last_failure
+    failure, _last_failure = _last_failure, None
+    return failure
+
+
+class SeamExecute(Execute):
+    """nbgrader's Execute preprocessor, with the nbclient internals we use made explicit."""
+
+    def preprocess(self, nb, resources=None, km=None):
+        global _last_failure
+        _last_failure = None
+        try:
+            return super().preprocess(nb, resources, km)
+        except BaseException as exc:  # nbgrader logs it as text; we keep the object
+            _last_failure = exc
+            raise
+
+    def keep_output(self, outs: list, out, cell_index: int):
+        """Called with each output nbclient has just appended to ``outs``; return it to
+        keep it, or None after removing it from ``outs``."""
+        return out
+
+    def output(self, outs, msg, display_id, cell_index):
+        out = super().output(outs, msg, display_id, cell_index)
+        return out if out is None else self.keep_output(outs, out, cell_index)
+
+    def run_scratch_cell(self, cell, index: int) -> None:
+        """Execute ``cell`` (not in the notebook) in the kernel at ``index``, leaving the
+        notebook's own cell ``index`` as it was."""
+        original = self.nb.cells[index]  # nbclient stores the executed cell at ``index``
+        try:
+            self.execute_cell(cell, index, store_history=False)
+        finally:
+            self.nb.cells[index] = original
+
+    def count_code_cell(self, cell) -> None:
+        """Number ``cell`` as nbclient numbers the code cells it executes."""
+        self.code_cells_executed += 1
+        cell.execution_count = self.code_cells_executed

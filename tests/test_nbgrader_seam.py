@@ -1,0 +1,256 @@
+"""Contract tests of grader/nbgrader_seam.py: one per nbgrader/jupyter behaviour it relies on.
+
+Each fails on an upgrade that changes the behaviour, naming what to re-check.
+None starts a kernel or grades a notebook (they run in `make test-fast`).
+"""
+from __future__ import annotations
+
+import asyncio
+import inspect
+import json
+import subprocess
+import sys
+
+import pytest
+
+from grader import nbgrader_seam as seam
+
+RECHECK = "an nbgrader/jupyter upgrade changed this: re-check grader/nbgrader_seam.py"
+
+
+def _source(obj) -> str:
+    return inspect.getsource(obj)
+
+
+# ------------------------------------------------------------------ 1. alembic head
+
+def test_inprocess_alembic_head_replaces_nbgraders_lookup(monkeypatch):
+    import nbgrader.api
+
+    assert "get_alembic_version()" in _source(nbgrader.api), \
+        f"nbgrader.api no longer calls get_alembic_version(): {RECHECK} (use_inprocess_alembic_head)"
+    monkeypatch.setattr(nbgrader.api, "get_alembic_version", nbgrader.api.get_alembic_version)
+    seam.use_inprocess_alembic_head()
+    head = nbgrader.api.get_alembic_version()
+    assert getattr(nbgrader.api.get_alembic_version, "_grader", False)
+    assert head == seam._alembic_head() and head, \
+        f"nbgrader's alembic scripts moved or have no head: {RECHECK} (_alembic_head)"
+
+
+# ------------------------------------------------------------------ 2. preprocessor lists
+
+def test_autograde_preprocessors_derive_from_nbgraders_default():
+    from nbgrader.converters import Autograde
+    from nbgrader.preprocessors import Execute, IgnorePattern, LimitOutput, SaveAutoGrades
+
+    from grader.judge import JudgedExecute
+    from grader.quiet_stderr import QuietStderr
+
+    default = Autograde.class_traits()["autograde_preprocessors"].default()
+    assert Execute in default, f"nbgrader's autograde no longer runs Execute: {RECHECK} " \
+        "(autograde_preprocessors replaces it with JudgedExecute)"
+    ours = seam.autograde_preprocessors([JudgedExecute, QuietStderr])
+    assert Execute not in ours and ours[:2] == [JudgedExecute, QuietStderr]
+    assert ours[2:] == default[1:]
+    assert IgnorePattern in ours and LimitOutput in ours
+    assert ours.index(QuietStderr) < ours.index(SaveAutoGrades)
+
+
+def test_the_course_config_uses_the_derived_lists(tmp_path):
+    from nbgrader.preprocessors import GetGrades, IgnorePattern
+
+    from grader.config import Course
+    from grader.converters import nbgrader_config
+    from grader.hidden_tests import HideHiddenTests
+    from grader.judge import JudgedExecute
+
+    config = nbgrader_config(Course(tmp_path))
+    assert JudgedExecute in config.Autograde.autograde_preprocessors
+    assert IgnorePattern in config.Autograde.autograde_preprocessors
+    feedback = config.GenerateFeedback.preprocessors
+    assert feedback.index(HideHiddenTests) == feedback.index(GetGrades) + 1
+
+
+def test_feedback_preprocessors_derive_from_nbgraders_default():
+    from nbgrader.converters import GenerateFeedback
+    from nbgrader.preprocessors import GetGrades
+
+    default = GenerateFeedback.class_traits()["preprocessors"].default()
+    assert GetGrades in default, f"nbgrader's feedback no longer runs GetGrades: {RECHECK} " \
+        "(feedback_preprocessors puts HideHiddenTests after it)"
+    marker = type("Marker", (), {})
+    ours = seam.feedback_preprocessors([marker])
+    assert ours.index(marker) == ours.index(GetGrades) + 1 and len(ours) == len(default) + 1
+
+
+def test_a_class_nbgrader_dropped_is_refused():
+    class Gone:
+        pass
+
+    with pytest.raises(seam.SeamError, match="Gone"):
+        seam.derive_preprocessors([int, str], replace={Gone: [float]})
+
+
+# ------------------------------------------------------------------ 3. kernel manager
+
+def test_pre_start_kernel_hooks_choose_transport_and_provisioner(tmp_path):
+    from jupyter_client.manager import AsyncKernelManager
+    from jupyter_client.provisioning import LocalProvisioner
+
+    pre_start = getattr(AsyncKernelManager, "_async_pre_start_kernel", None)
+    assert pre_start is not None, f"AsyncKernelManager._async_pre_start_kernel is gone: {RECHECK} " \
+        "(HookedKernelManager)"
+    assert "_async_pre_start_kernel(" in _source(AsyncKernelManager._async_start_kernel), \
+        f"start_kernel no longer calls _async_pre_start_kernel: {RECHECK} (HookedKernelManager)"
+
+    class Ours(LocalProvisioner):
+        pass
+
+    class Manager(seam.HookedKernelManager):
+        def configure_transport(self):
+            self.transport, self.cache_ports = "ipc", False
+            self.ip = str(tmp_path / "kernel")
+
+        def new_provisioner(self):
+            return Ours(kernel_id=self.kernel_id, kernel_spec=self.kernel_spec, parent=self)
+
+    km = Manager(kernel_name="python3")
+    km.connection_file = str(tmp_path / "connection.json")
+    try:
+        cmd, _ = asyncio.run(km._async_pre_start_kernel())
+        assert isinstance(km.provisioner, Ours), \
+            f"jupyter_client replaced the provisioner we set: {RECHECK} (new_provisioner)"
+        info = json.loads((tmp_path / "connection.json").read_text())
+        assert info["transport"] == "ipc" and info["ip"] == str(tmp_path / "kernel"), \
+            f"the transport chosen before start was not written: {RECHECK} (configure_transport)"
+        assert km.connection_file in cmd
+    finally:
+        km.cleanup_connection_file()
+
+
+def test_the_kernel_command_is_ipykernel_launcher():
+    from ipykernel.kernelspec import make_ipkernel_cmd
+
+    cmd = make_ipkernel_cmd()
+    assert cmd[1:3] == ["-m", "ipykernel_launcher"] and "-f" in cmd, \
+        f"ipykernel's kernel command changed ({cmd}): re-check grader/kernels.py _ipykernel_argv"
+
+
+# ------------------------------------------------------------------ 4. provisioner
+
+def test_an_adopted_process_is_polled_killed_and_waited_for():
+    from jupyter_client.provisioning import LocalProvisioner
+
+    launch = _source(LocalProvisioner.launch_kernel)
+    for name in ("self.process =", "self.pid =", "self.pgid =", "self.cwd ="):
+        assert name in launch, f"LocalProvisioner.launch_kernel no longer sets {name[:-2]}: " \
+            f"{RECHECK} (AdoptingProvisioner.adopt)"
+    proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"],
+                            start_new_session=True)
+    provisioner = seam.AdoptingProvisioner(kernel_id="k", kernel_spec=None, parent=None)
+    provisioner.connection_info = {"transport": "tcp"}
+    try:
+        assert provisioner.adopt(proc, proc.pid, "/") == {"transport": "tcp"}
+        assert asyncio.run(provisioner.poll()) is None, f"poll ignores the adopted process: {RECHECK}"
+        asyncio.run(provisioner.kill())
+        asyncio.run(provisioner.wait())
+        assert proc.poll() is not None, f"kill/wait ignore the adopted process: {RECHECK}"
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+# ------------------------------------------------------------------ 5. executing a notebook
+
+def test_execution_failures_are_classified_by_type():
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
+    assert seam.failure_kind(CellTimeoutError("x")) == seam.TIMEOUT
+    assert seam.failure_kind(DeadKernelError("x")) == seam.KERNEL_DIED
+    assert seam.failure_kind(CellExecutionError("t", "e", "v")) is None
+    assert seam.failure_kind(None) is None
+    import nbclient.client
+
+    source = _source(nbclient.client)
+    assert "raise DeadKernelError" in source and "CellTimeoutError.error_from_timeout_and_cell" \
+        in source, f"nbclient raises other exceptions for a dead or stuck kernel: {RECHECK} " \
+        "(failure_kind)"
+
+
+def test_the_exception_that_stopped_a_notebook_is_kept(monkeypatch):
+    from nbclient.exceptions import DeadKernelError
+    from nbconvert.preprocessors import ExecutePreprocessor
+
+    def dies(self, nb, resources=None, km=None):
+        raise DeadKernelError("Kernel died")
+
+    monkeypatch.setattr(ExecutePreprocessor, "preprocess", dies)
+    assert "def preprocess" not in _source(seam.Execute), \
+        f"nbgrader's Execute now has a preprocess of its own: {RECHECK} (SeamExecute.preprocess)"
+    with pytest.raises(DeadKernelError):
+        seam.SeamExecute().preprocess(None, {})
+    assert seam.failure_kind(seam.take_execution_failure()) == seam.KERNEL_DIED
+    assert seam.take_execution_failure() is None
+
+
+def _client(cls):
+    """An Execute preprocessor set up as its preprocess sets it up, without a kernel."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    client = cls()
+    NotebookClient.__init__(client, nbformat.v4.new_notebook())
+    client.reset_execution_trackers()
+    client.clear_before_next_output = False  # set per cell by async_execute_cell
+    return client
+
+
+def test_keep_output_sees_every_output_nbclient_stores():
+    import nbclient.client
+
+    assert list(inspect.signature(nbclient.client.NotebookClient.output).parameters) == \
+        ["self", "outs", "msg", "display_id", "cell_index"], f"NotebookClient.output changed: {RECHECK}"
+    assert "self.output(cell.outputs, msg, display_id, cell_index)" in \
+        _source(nbclient.client.NotebookClient.process_message), \
+        f"nbclient no longer stores outputs through self.output: {RECHECK} (keep_output)"
+
+    class Dropping(seam.SeamExecute):
+        def keep_output(self, outs, out, cell_index):
+            outs.remove(out)
+            return None
+
+    msg = {"msg_type": "stream", "header": {"msg_type": "stream"}, "parent_header": {"msg_id": "m"},
+           "content": {"name": "stdout", "text": "hi\n"}}
+    kept = _client(seam.SeamExecute)
+    outs: list = []
+    assert kept.output(outs, msg, None, 0) is outs[0] and outs[0].text == "hi\n"
+    dropping = _client(Dropping)
+    outs = []
+    assert dropping.output(outs, msg, None, 0) is None and outs == []
+
+
+def test_nbclient_stores_the_executed_cell_at_its_index_and_counts_it():
+    import nbclient.client
+
+    source = _source(nbclient.client.NotebookClient.async_execute_cell)
+    assert 'self.nb["cells"][cell_index] = cell' in source, \
+        f"nbclient no longer writes the executed cell back at its index: {RECHECK} (run_scratch_cell)"
+    assert "self.code_cells_executed += 1" in source, \
+        f"nbclient counts executed cells differently: {RECHECK} (count_code_cell)"
+    client = _client(seam.SeamExecute)
+    cell = type("Cell", (), {})()
+    client.count_code_cell(cell)
+    assert client.code_cells_executed == 1 and cell.execution_count == 1
+
+
+# ------------------------------------------------------------------ kernel_zygote (no nbgrader there)
+
+def test_ipykernel_starts_from_launch_new_instance_and_watches_jpy_parent_pid():
+    import ipykernel.kernelapp
+    import ipykernel.parentpoller
+
+    assert callable(getattr(ipykernel.kernelapp, "launch_new_instance", None)), \
+        "ipykernel.kernelapp.launch_new_instance is gone: re-check grader/kernel_zygote.py (_child)"
+    assert "JPY_PARENT_PID" in _source(ipykernel.kernelapp), \
+        "ipykernel no longer reads JPY_PARENT_PID: re-check grader/kernel_zygote.py (a forked " \
+        "kernel must exit with its zygote)"
