@@ -3,7 +3,7 @@
 Each answer is the text of one self-contained solution cell (it imports numpy
 itself), written the way a student might write it. The checker tests load them
 with ``load``; lesson engineers can paste the same strings into
-``tests/scenarios/<lesson>.py`` as replacement cells.
+``grader/demo/scenarios/<lesson>.py`` as replacement cells.
 
 - ``CORRECT[function][label]``: right answers written in different styles
   (loops, vectorised, einsum, float64, concatenated weights, scipy's expit, a

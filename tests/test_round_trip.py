@@ -5,7 +5,7 @@ Per lesson, one class is graded once (jobs=2) with nbgrader through
 
 * ``solution``           the solution notebook handed in as is: full marks, no flags;
 * ``untouched``          the released lesson: 0, and no crash;
-* ``scenario-<name>``    each scenario of ``tests/scenarios/<lesson>.py``: the
+* ``scenario-<name>``    each scenario of ``grader/demo/scenarios/<lesson>.py``: the
                          solution with some exercise cells replaced; it must get
                          its score class and its ``expect_ids`` in the feedback.
 
@@ -16,7 +16,6 @@ Grading a TensorFlow lesson takes seconds per notebook, so the tests of one
 lesson share its graded class, and each lesson is an xdist group: run with
 ``pytest -n 2 --dist loadgroup`` to grade two lessons at a time.
 """
-import importlib.util
 import shutil
 from pathlib import Path
 
@@ -25,25 +24,15 @@ import pytest
 
 from grader.autograde import autograde
 from grader.config import REPO_ROOT, Course
+from grader.demo.scenarios import scenarios
 from grader.feedback import generate_feedback
 from grader.hidden_tests import html_text, secret_lines
 from grader.synthesize import student_notebook, write_submission
 
 LESSONS = Course.at().assignments()
-SCENARIO_DIR = REPO_ROOT / "tests" / "scenarios"
 JOBS = 2
 PARALLEL_CHECK_LESSON = "01_simple_rnn" if "01_simple_rnn" in LESSONS else (LESSONS or [None])[0]
 CRASH_FLAGS = {"error", "kernel-died", "timeout", "invalid-notebook", "missing"}
-
-
-def scenarios(lesson: str) -> dict:
-    path = SCENARIO_DIR / f"{lesson}.py"
-    if not path.is_file():
-        return {}
-    spec = importlib.util.spec_from_file_location(f"scenarios_{lesson}", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return dict(module.SCENARIOS)
 
 
 def _lesson(lesson):

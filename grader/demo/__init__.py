@@ -6,7 +6,7 @@ synthetic students hand in:
 * ``perfect``        the solution as is
 * ``untouched``      the lesson as released (every exercise a stub)
 * ``<mistake>``      the solution with one known mistake, taken from the lesson's
-                     round-trip scenarios (``tests/scenarios/<lesson>.py``), e.g.
+                     known mistakes (``grader/demo/scenarios/<lesson>.py``), e.g.
                      rnn_forward feeding h0 to every step -> [STATE-NOT-CARRIED]
 * ``syntax-error``   the first exercise cell does not parse
 * ``infinite-loop``  the first exercise cell never finishes
@@ -16,18 +16,18 @@ table shows score, flags and misconception ids per student.
 """
 from __future__ import annotations
 
-import importlib.util
 import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .autograde import autograde
-from .config import REPO_ROOT, Course
-from .feedback import generate_feedback
-from .report import write_report
-from .synthesize import solution_sources, student_notebook, write_submission
-from .tables import text_table
+from ..autograde import autograde
+from ..config import Course
+from ..feedback import generate_feedback
+from ..report import write_report
+from ..synthesize import solution_sources, student_notebook, write_submission
+from ..tables import text_table
+from .scenarios import scenarios
 
 DEMO_CELL_TIMEOUT = 30  # seconds; the infinite loop costs one of these
 PREFERRED_LESSON = "01_simple_rnn"
@@ -43,15 +43,9 @@ class DemoResult:
     seconds: float = 0.0
 
 
-def scenario_mistake(lesson: str, scenarios_dir: Path | None = None) -> tuple[str, dict] | None:
-    """The first round-trip scenario of ``lesson`` that names a misconception id, if any."""
-    path = (scenarios_dir or REPO_ROOT / "tests" / "scenarios") / f"{lesson}.py"
-    if not path.is_file():
-        return None
-    spec = importlib.util.spec_from_file_location(f"_grader_scenarios_{lesson}", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    for name, scenario in getattr(module, "SCENARIOS", {}).items():
+def scenario_mistake(lesson: str) -> tuple[str, dict] | None:
+    """The first scenario of ``lesson`` (grader/demo/scenarios) that names a misconception id."""
+    for name, scenario in scenarios(lesson).items():
         if scenario.get("expect_ids"):
             return name, scenario
     return None
