@@ -177,8 +177,8 @@ def test_paths_start_at_identity_and_rejects_simple_rnn(rng):
 # ---------------------------------------------------------------- figures
 
 def test_figures_have_one_log_panel_per_stage_and_one_curve_per_cell(tmp_path):
-    from course_utils.plots.gradient_flow import (plot_gradient_flow, plot_learning_curves,
-                                                  plot_state_paths)
+    from course_utils.plots.gradient_flow import plot_gradient_flow, plot_state_paths
+    from course_utils.plots.training import plot_learning_curves
     lags = np.arange(10)
     curves = {cell: 0.9 ** lags * (i + 1) for i, cell in enumerate(CELLS)}
     fig = plot_gradient_flow({"at initialisation": curves, "after training": curves})
@@ -195,8 +195,10 @@ def test_figures_have_one_log_panel_per_stage_and_one_curve_per_cell(tmp_path):
     assert fig.axes[0].get_title().startswith("GRU") and fig.axes[3].get_title().startswith("LSTM")
     fig.savefig(tmp_path / "paths.png")
 
-    fig = plot_learning_curves({cell: [0.2, 0.1, 0.05] for cell in CELLS}, baseline=1 / 6)
-    assert len(fig.axes[0].get_lines()) == 4   # three cells and the baseline
-    fig.savefig(tmp_path / "curves.png")
+    ax = plot_learning_curves({cell: {"val_loss": [0.2, 0.1, 0.05]} for cell in CELLS},
+                              baseline=1 / 6, show_training=False, logy=True)
+    labels = [line.get_label() for line in ax.get_lines()]
+    assert labels == ["SimpleRNN", "GRU", "LSTM", "baseline"]   # the cells' names, the baseline
+    ax.figure.savefig(tmp_path / "curves.png")
     for name in ("flow.png", "paths.png", "curves.png"):
         assert (tmp_path / name).stat().st_size > 1000, name

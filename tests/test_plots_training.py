@@ -69,6 +69,15 @@ def test_a_history_without_validation_gets_its_training_curve_solid():
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["model"]
 
 
+def test_cell_ids_are_labelled_with_the_cell_names_in_the_cell_colours():
+    """Lesson 05 keys its histories by cell id ("simple_rnn", "gru", "lstm")."""
+    ax = plot_learning_curves({"simple_rnn": {"val_loss": [0.2, 0.1]},
+                               "lstm": {"val_loss": [0.2, 0.05]}}, show_training=False)
+    assert [line.get_label() for line in ax.get_lines()] == ["SimpleRNN", "LSTM"]
+    assert mcolors.same_color(_line(ax, "LSTM").get_color(), CELL_COLORS["lstm"])
+    assert mcolors.same_color(CELL_COLORS["LSTM"], CELL_COLORS["lstm"])
+
+
 def test_other_names_take_the_colour_cycle_or_the_given_colours():
     ax = plot_learning_curves({"a": {"loss": [1, 2]}, "b": {"loss": [2, 1]}},
                               colors={"b": "black"})

@@ -1,13 +1,12 @@
-"""Figures of lesson 05: gradient norm against time lag, and the learning curves behind it."""
+"""Figures of lesson 05: gradient norm against time lag (its learning curves are drawn by
+``course_utils.plots.training.plot_learning_curves``)."""
 import matplotlib.pyplot as plt
 import numpy as np
 
 from .._shapes import CELL_LABELS
+from .training import CELL_COLORS   # one colour per cell type, the same in every figure
 
-__all__ = ["CELL_COLORS", "plot_gradient_flow", "plot_state_paths", "plot_learning_curves"]
-
-# One colour per cell type, the same in every figure of the lesson.
-CELL_COLORS = {"simple_rnn": "tab:gray", "gru": "tab:blue", "lstm": "tab:orange"}
+__all__ = ["plot_gradient_flow", "plot_state_paths"]
 
 
 def _lag_axis(ax, title, ylabel):
@@ -66,26 +65,5 @@ def plot_state_paths(paths):
             _lag_axis(ax, f"{CELL_LABELS[cell]}, {title}", "norm")
             ax.legend(loc="lower left")
         _shared_ylim(row, [r[key] for r in stages.values() for key in ("all_paths", "gate_path")])
-    fig.tight_layout()
-    return fig
-
-
-def plot_learning_curves(losses, *, baseline=None, ylabel="validation MSE"):
-    """Loss per epoch, one curve per cell; ``losses`` maps cell -> list of losses.
-
-    ``baseline`` draws a horizontal line (e.g. the adding problem's 1/6).  Returns the figure.
-    """
-    fig, ax = plt.subplots(figsize=(7.0, 3.6))
-    for cell, values in losses.items():
-        epochs = np.arange(1, len(values) + 1)
-        ax.plot(epochs, values, marker="o", markersize=3, color=CELL_COLORS.get(cell),
-                label=CELL_LABELS.get(cell, cell), linewidth=2)
-    if baseline is not None:
-        ax.axhline(baseline, color="black", linestyle=":", label="baseline (predict 1.0)")
-    ax.set_yscale("log")
-    ax.set_xlabel("epoch")
-    ax.set_ylabel(ylabel)
-    ax.grid(True, which="major", alpha=0.3)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0))   # outside: curves fill the box
     fig.tight_layout()
     return fig

@@ -4,18 +4,22 @@ A *history* is what ``model.fit`` returns (a ``keras.callbacks.History``) or
 its ``.history`` dict, ``{"loss": [...], "val_loss": [...], ...}`` with one
 number per epoch.  Models keep the same colour in every figure (``CELL_COLORS``
 for models named after a cell, otherwise the order in which they are given), so
-a reader can match curves and bars at a glance.
+a reader can match curves and bars at a glance.  A model named by a cell id
+(``"simple_rnn"``, ``"gru"``, ``"lstm"``) is labelled with the cell's name.
 """
 import matplotlib.pyplot as plt
 from matplotlib.lines import Line2D
 
+from .._shapes import CELL_LABELS
+
 __all__ = ["CELL_COLORS", "plot_learning_curves", "plot_model_comparison"]
 
 _COLORS = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-# One colour per cell, the same as in course_utils.plots.gradient_flow (lesson 05), under the
-# names the notebooks print and the cell ids of course_utils.weights.
-CELL_COLORS = {"SimpleRNN": "tab:gray", "GRU": "tab:blue", "LSTM": "tab:orange",
-               "simple_rnn": "tab:gray", "gru": "tab:blue", "lstm": "tab:orange"}
+# One colour per cell in every figure of the course (lesson 05's gradient-flow figures too),
+# under the cell ids of course_utils.weights and the names the notebooks print.
+_CELL_ID_COLORS = {"simple_rnn": "tab:gray", "gru": "tab:blue", "lstm": "tab:orange"}
+CELL_COLORS = {**_CELL_ID_COLORS,
+               **{CELL_LABELS[cell]: color for cell, color in _CELL_ID_COLORS.items()}}
 
 
 def _as_dict(history):
@@ -37,7 +41,7 @@ def plot_learning_curves(histories, *, metric="loss", baseline=None, baseline_la
                          colors=None):
     """Draw ``metric`` against the epoch for several models on one axes; returns the axes.
 
-    ``histories`` maps a model's name to its history.  The validation curve
+    ``histories`` maps a model's name (or a cell id) to its history.  The validation curve
     (``val_<metric>``) is solid, the training curve dashed in the same colour;
     a model trained without validation data gets its training curve, solid.
     ``baseline`` draws a horizontal dotted line, e.g. the loss of a trivial
@@ -52,18 +56,18 @@ def plot_learning_curves(histories, *, metric="loss", baseline=None, baseline_la
         logs = _as_dict(history)
         if metric not in logs and f"val_{metric}" not in logs:
             raise KeyError(f"history of {name!r} has no {metric!r}; it has {sorted(logs)}")
-        color = _color(i, name, colors)
+        color, label = _color(i, name, colors), CELL_LABELS.get(name, name)
         validation = logs.get(f"val_{metric}")
         if validation is not None:
             any_validation = True
-            ax.plot(range(1, len(validation) + 1), validation, color=color, lw=2, label=name)
+            ax.plot(range(1, len(validation) + 1), validation, color=color, lw=2, label=label)
             if show_training and metric in logs:
                 training = logs[metric]
                 ax.plot(range(1, len(training) + 1), training, color=color, lw=1, ls="--",
                         alpha=0.8)
         else:
             training = logs[metric]
-            ax.plot(range(1, len(training) + 1), training, color=color, lw=2, label=name)
+            ax.plot(range(1, len(training) + 1), training, color=color, lw=2, label=label)
     if baseline is not None:
         ax.axhline(baseline, color="black", ls=":", lw=1.5, label=baseline_label)
     handles, labels = ax.get_legend_handles_labels()
