@@ -18,7 +18,7 @@ import numpy as np
 
 from ._shapes import check_sequence_inputs, check_step_inputs, check_upstream, to_common_float
 
-__all__ = ["rnn_cell_forward", "rnn_forward", "rnn_cell_backward", "rnn_backward"]
+__all__ = ["rnn_cell_forward", "rnn_forward", "rnn_backward"]
 
 
 def _step(x_t, h_prev, kernel, recurrent_kernel, bias):
@@ -61,22 +61,6 @@ def rnn_forward(x, h0, kernel, recurrent_kernel, bias):
         h = _step(x[:, t], h, kernel, recurrent_kernel, bias)
         h_seq[:, t] = h
     return h_seq
-
-
-def rnn_cell_backward(dh_next, x_t, h_prev, kernel, recurrent_kernel, bias):
-    """Backward of one step, given the upstream gradient ``dh_next`` (batch, units).
-
-    Returns a dict with ``dx_t`` (batch, input_dim), ``dh_prev`` (batch, units),
-    ``dkernel``, ``drecurrent_kernel``, ``dbias`` (shaped like the weights).
-    """
-    dh_next, x_t, h_prev, kernel, recurrent_kernel, bias = to_common_float(
-        dh_next=dh_next, x_t=x_t, h_prev=h_prev, kernel=kernel,
-        recurrent_kernel=recurrent_kernel, bias=bias)
-    batch, _, units = check_step_inputs(
-        "simple_rnn", x_t, {"h_prev": h_prev}, kernel, recurrent_kernel, bias)
-    check_upstream("dh_next", dh_next, (batch, units), "gradient of the loss w.r.t. h_next")
-    h_next = _step(x_t, h_prev, kernel, recurrent_kernel, bias)
-    return _step_backward(dh_next, x_t, h_prev, h_next, kernel, recurrent_kernel)
 
 
 def rnn_backward(dh_seq, x, h0, kernel, recurrent_kernel, bias):

@@ -1,4 +1,5 @@
-"""Backward passes (BPTT) agree with TensorFlow autodiff through the Keras layer and with
+"""The reference backward passes (``bptt_oracle`` and the course's ``rnn_backward`` and
+``lstm_cell_backward``) agree with TensorFlow autodiff through the Keras layer and with
 central finite differences, for every gradient they return.
 
 The loss is ``L = sum(dh_seq * h_seq)`` (``+ sum(dc_last * c_T)`` for the LSTM), whose
@@ -11,6 +12,8 @@ import tensorflow as tf
 from course_utils import gru, lstm, simple_rnn
 from course_utils.gated_backward import lstm_cell_backward
 from course_utils.weights import keras_layer, random_weights
+
+from bptt_oracle import gru_backward, gru_cell_backward, lstm_backward, rnn_cell_backward
 
 # name -> (cell, reset_after); each variant is one Keras weight layout.
 VARIANTS = {
@@ -38,9 +41,9 @@ def _forward(cell, reset_after, args):
 
 def _backward(cell, reset_after, dh_seq, dc_last, args):
     if cell == "lstm":
-        return lstm.lstm_backward(dh_seq, **args, dc_last=dc_last)
+        return lstm_backward(dh_seq, **args, dc_last=dc_last)
     if cell == "gru":
-        return gru.gru_backward(dh_seq, **args, reset_after=reset_after)
+        return gru_backward(dh_seq, **args, reset_after=reset_after)
     return simple_rnn.rnn_backward(dh_seq, **args)
 
 
@@ -156,12 +159,12 @@ def test_cell_backward_matches_finite_differences(rng, variant):
             h_next, c_next = lstm.lstm_cell_forward(**step)
             return np.sum(dh_next * h_next) + np.sum(dc_last * c_next)
     elif cell == "gru":
-        grads = gru.gru_cell_backward(dh_next, **step, reset_after=reset_after)
+        grads = gru_cell_backward(dh_next, **step, reset_after=reset_after)
 
         def loss():
             return np.sum(dh_next * gru.gru_cell_forward(**step, reset_after=reset_after))
     else:
-        grads = simple_rnn.rnn_cell_backward(dh_next, **step)
+        grads = rnn_cell_backward(dh_next, **step)
 
         def loss():
             return np.sum(dh_next * simple_rnn.rnn_cell_forward(**step))
@@ -182,9 +185,9 @@ def test_float32_in_gives_float32_gradients(rng, variant):
 
 def test_lstm_without_dc_last_is_dc_last_zero(rng):
     args, dh_seq, dc_last = _problem(rng, "lstm", True, 2, 3, 2, 3, dtype=np.float64)
-    without = lstm.lstm_backward(dh_seq, **args)
-    with_zero = lstm.lstm_backward(dh_seq, **args, dc_last=np.zeros_like(dc_last))
-    with_some = lstm.lstm_backward(dh_seq, **args, dc_last=dc_last)
+    without = lstm_backward(dh_seq, **args)
+    with_zero = lstm_backward(dh_seq, **args, dc_last=np.zeros_like(dc_last))
+    with_some = lstm_backward(dh_seq, **args, dc_last=dc_last)
     for name in without:
         np.testing.assert_array_equal(without[name], with_zero[name])
     assert np.abs(with_some["dc0"] - without["dc0"]).max() > 1e-3
@@ -193,6 +196,6 @@ def test_lstm_without_dc_last_is_dc_last_zero(rng):
 def test_nan_in_the_upstream_gradient_propagates(rng):
     args, dh_seq, _ = _problem(rng, "gru", True, 2, 3, 2, 3, dtype=np.float64)
     dh_seq[0, 2, 0] = np.nan  # sample 0, last step
-    grads = gru.gru_backward(dh_seq, **args)
+    grads = gru_backward(dh_seq, **args)
     assert np.isnan(grads["dx"][0]).all() and np.isfinite(grads["dx"][1]).all()
     assert np.isnan(grads["dkernel"]).any()

@@ -1,5 +1,5 @@
 """The one-step LSTM backward reference (course_utils.gated_backward), checked three ways:
-finite differences of the forward step, the BPTT reference with T=1, and TensorFlow's
+finite differences of the forward step, the tests' BPTT reference with T=1, and TensorFlow's
 autodiff through a real keras.layers.LSTM."""
 import numpy as np
 import pytest
@@ -7,6 +7,8 @@ import pytest
 from course_utils import gated_backward, lstm
 from course_utils.finite_differences import numerical_gradient, relative_error
 from course_utils.gated_backward import GRADIENT_KEYS, lstm_cell_backward
+
+from bptt_oracle import lstm_backward
 
 INPUT_NAMES = ("x_t", "h_prev", "c_prev", "kernel", "recurrent_kernel", "bias")
 SHAPES = [  # (batch, input_dim, units): one example, one unit, input_dim != units, bigger
@@ -50,7 +52,7 @@ def test_agrees_with_bptt_with_one_step(rng, batch, input_dim, units):
     step = make_step(rng, batch, input_dim, units)
     ours = lstm_cell_backward(**step)
     # BPTT over a sequence of length 1 is one step: dh_seq[:, 0] = dh_next, dc_last = dc_next.
-    bptt = lstm.lstm_backward(step["dh_next"][:, None], step["x_t"][:, None], step["h_prev"],
+    bptt = lstm_backward(step["dh_next"][:, None], step["x_t"][:, None], step["h_prev"],
                               step["c_prev"], step["kernel"], step["recurrent_kernel"],
                               step["bias"], dc_last=step["dc_next"])
     renamed = {"dx_t": bptt["dx"][:, 0], "dh_prev": bptt["dh0"], "dc_prev": bptt["dc0"],
@@ -79,7 +81,7 @@ def test_chaining_steps_reproduces_bptt(rng):
         dh, dc = g["dh_prev"], g["dc_prev"]
         for key in totals:
             totals[key] = totals[key] + g[key]
-    bptt = lstm.lstm_backward(dh_seq, x, first["h_prev"], first["c_prev"], *weights)
+    bptt = lstm_backward(dh_seq, x, first["h_prev"], first["c_prev"], *weights)
     np.testing.assert_allclose(dh, bptt["dh0"], atol=1e-12)
     np.testing.assert_allclose(dc, bptt["dc0"], atol=1e-12)
     for key in totals:

@@ -7,6 +7,7 @@ import pytest
 
 from course_utils import gru, lstm, simple_rnn
 from course_utils._shapes import to_common_float, weight_shapes
+from course_utils.gated_backward import lstm_cell_backward
 from course_utils.weights import random_weights
 
 BATCH, STEPS, INPUT_DIM, UNITS = 2, 3, 3, 4
@@ -111,16 +112,16 @@ def test_empty_sequence():
 def test_upstream_gradient_of_wrong_shape():
     _raises("dh_seq must have shape (2, 3, 4) (gradient of the loss w.r.t. every step's output "
             "h_seq), got (2, 4)",
-            lambda: gru.gru_backward(_zeros(BATCH, UNITS), _zeros(BATCH, STEPS, INPUT_DIM),
-                                     _zeros(BATCH, UNITS), *_weights("gru")))
-    _raises("dc_last must have shape (2, 4) (gradient of the loss w.r.t. the final cell state), "
-            "got (2, 3, 4)",
-            lambda: lstm.lstm_backward(_zeros(BATCH, STEPS, UNITS), _zeros(BATCH, STEPS, INPUT_DIM),
-                                       _zeros(BATCH, UNITS), _zeros(BATCH, UNITS), *_weights("lstm"),
-                                       dc_last=_zeros(BATCH, STEPS, UNITS)))
+            lambda: simple_rnn.rnn_backward(_zeros(BATCH, UNITS), _zeros(BATCH, STEPS, INPUT_DIM),
+                                            _zeros(BATCH, UNITS), *_weights("simple_rnn")))
+    _raises("dc_next must have shape (2, 4) (gradient arriving at c_next), got (2, 3, 4)",
+            lambda: lstm_cell_backward(_zeros(BATCH, UNITS), _zeros(BATCH, STEPS, UNITS),
+                                       _zeros(BATCH, INPUT_DIM), _zeros(BATCH, UNITS),
+                                       _zeros(BATCH, UNITS), *_weights("lstm")))
     _raises("dh_next must have shape (2, 4)",
-            lambda: simple_rnn.rnn_cell_backward(_zeros(BATCH, 5), _zeros(BATCH, INPUT_DIM),
-                                                 _zeros(BATCH, UNITS), *_weights("simple_rnn")))
+            lambda: lstm_cell_backward(_zeros(BATCH, 5), _zeros(BATCH, UNITS),
+                                       _zeros(BATCH, INPUT_DIM), _zeros(BATCH, UNITS),
+                                       _zeros(BATCH, UNITS), *_weights("lstm")))
 
 
 def test_non_numeric_input_is_a_type_error():
