@@ -1,12 +1,19 @@
-"""grader: the instructor's pipeline around nbgrader.
+"""grader: the instructor's pipeline around nbgrader, laid out as its stages.
 
-One module per step: ``build`` (solutions/ -> lessons/ and the sync check),
-``validate`` (run one notebook, report each test), ``autograde`` (parallel,
-resumable grading of submitted/), ``feedback`` (per-student HTML without hidden
-tests), ``export`` (grades CSV), ``report`` (class summary) and ``demo``.
-The nbgrader configuration lives in one place: ``grader.config``.
+* ``course``     solutions/ -> lessons/ and the sync check (``build``), one notebook
+                 run and reported (``validate``), synthetic submissions (``synthesize``);
+* ``run``        the sandboxed run: bubblewrap containers, kernels forked from a
+                 pre-imported zygote, deadlines and resource limits;
+* ``judge``      test cells judged in the grader's process, integrity flags, outcomes,
+                 hidden tests;
+* ``gradebook``  nbgrader's gradebook and the grader's own per-submission records;
+* ``results``    feedback pages, the grades CSV, the class report.
 
-Run ``python -m grader --help``.
+``autograde`` drives submissions through run -> judge -> gradebook; ``config``
+is the course layout and the nbgrader configuration every stage starts from;
+``nbgrader_seam`` holds every nbgrader/nbclient/jupyter_client/ipykernel
+internal the grader relies on (each with a contract test); ``cli`` and
+``demo`` are the entry points.  Run ``python -m grader --help``.
 """
 
 __all__ = []

@@ -4,7 +4,7 @@ Pipeline of ``autograde(course, assignment)``:
 
 1. The assignment is (re)recorded in the course gradebook from solutions/, so
    a fresh clone needs no setup; a *template* gradebook holding only this
-   assignment is made for the workers (see ``grader.gradebook``).
+   assignment is made for the workers (see ``grader.gradebook.gradebook``).
 2. Students are the folder names under submitted/.  A student whose
    submission and assignment tests are unchanged since their last grading
    record is skipped, unless ``force`` (or the last attempt ended in ``error``).
@@ -12,11 +12,11 @@ Pipeline of ``autograde(course, assignment)``:
    a time with nbgrader's own Autograde converter, into a private copy of the
    template gradebook.  A worker keeps nbgrader imported between students and
    forks each fresh kernel from a zygote that has already imported the
-   assignment's heavy modules (``grader.kernels``), so per-notebook start-up is
+   assignment's heavy modules (``grader.run.kernels``), so per-notebook start-up is
    a fork, not a TensorFlow import.
 4. As each student finishes, the parent copies the grades into the course
    gradebook (one writer, no sqlite lock fights) and saves a grading record
-   (flags, messages, misconception ids; ``grader.records``).
+   (flags, messages, misconception ids; ``grader.gradebook.records``).
 
 A bad submission (missing, invalid JSON, edited or deleted locked cells, an
 infinite loop, a crashing kernel) is graded as far as possible and flagged;
@@ -41,19 +41,20 @@ from pathlib import Path
 
 import nbformat
 
-from . import judge, kernels
-from . import sandbox as _sandbox
 from .config import (CELL_TIMEOUT, NOTEBOOK_TIMEOUT_CELLS, Course, apply_kernel_environment,
-                     ensure_tools_on_path)
-from .converters import course_directory, nbgrader_config, quiet_nbgrader_logs
-from .integrity import deduplicate_cells, find_submission, static_flags
-from .judge import exercise_names
-from .gradebook import read_scores, store_grades, sync_assignment
-from .nbgrader_seam import (KERNEL_DIED, TIMEOUT, failure_kind, take_execution_failure,
-                            use_inprocess_alembic_head)
-from .outcomes import test_outcomes, timed_out
-from .records import (Record, load_record, save_record, source_fingerprint,
-                      submission_fingerprint)
+                     course_directory, ensure_tools_on_path, nbgrader_config, quiet_nbgrader_logs)
+from .gradebook.gradebook import read_scores, store_grades, sync_assignment
+from .gradebook.records import (Record, load_record, save_record, source_fingerprint,
+                                submission_fingerprint)
+from .judge import judge
+from .judge.integrity import deduplicate_cells, find_submission, static_flags
+from .judge.judge import JudgedExecute, exercise_names
+from .judge.outcomes import test_outcomes, timed_out
+from .nbgrader_seam import (KERNEL_DIED, TIMEOUT, autograde_preprocessors, failure_kind,
+                            take_execution_failure, use_inprocess_alembic_head)
+from .run import kernels
+from .run import sandbox as _sandbox
+from .run.quiet_stderr import QuietStderr
 
 
 class GraderError(RuntimeError):
@@ -85,7 +86,7 @@ def _init_worker(threads: int, preload_notebook: str | None, root: str,
     # to fix and must not reach the instructor's terminal.
     warnings.simplefilter("ignore")
     use_inprocess_alembic_head()
-    # Sandboxed (grader.sandbox), the zygote runs in the worker's bubblewrap
+    # Sandboxed (grader.run.sandbox), the zygote runs in the worker's bubblewrap
     # container and every kernel, warm or cold, is forked in there.
     zygote = kernels.worker_zygote(preload_notebook, root, sandbox_settings)
     if zygote is not None:
@@ -134,6 +135,16 @@ def _max_points(release) -> float:
 def _summarise_failure(text: str, limit: int = 1500) -> str:
     lines = [line for line in text.strip().splitlines() if line.strip()]
     return "\n".join(lines[-12:])[-limit:]
+
+
+def autograde_config(course: Course, *, cell_timeout: int = CELL_TIMEOUT):
+    """The course's nbgrader config with nbgrader's autograde preprocessors, its Execute
+    swapped for JudgedExecute (test cells judged in the grader's process, not the
+    kernel; warm sandboxed kernels; notebook deadline; bounded outputs) and
+    QuietStderr right after execution, before SaveAutoGrades scores the cells."""
+    config = nbgrader_config(course, cell_timeout=cell_timeout)
+    config.Autograde.autograde_preprocessors = autograde_preprocessors([JudgedExecute, QuietStderr])
+    return config
 
 
 def _grade(job: dict, record: Record, extra: dict) -> None:
@@ -189,7 +200,7 @@ def _grade(job: dict, record: Record, extra: dict) -> None:
     db = Path(job["workdir"]) / f"{student}.db"
     shutil.copyfile(job["template_db"], db)
     db_url = f"sqlite:///{db}"
-    config = nbgrader_config(course, cell_timeout=job["cell_timeout"])
+    config = autograde_config(course, cell_timeout=job["cell_timeout"])
     config.CourseDirectory.db_url = db_url
     config.CourseDirectory.submitted_directory = str(staged_root)
     # Checkers are loaded by the judge from the instructor's lesson folder, never the student's.
@@ -415,7 +426,7 @@ def autograde(course: Course, assignment: str, *, jobs: int | None = None, force
         threads = max(1, (os.cpu_count() or 1) // max(1, min(jobs, len(todo) or 1)))
         preload = str(release_notebook) if warm_kernels else None
         try:
-            # --sandbox auto|bwrap|none, --memory: see grader.sandbox.
+            # --sandbox auto|bwrap|none, --memory: see grader.run.sandbox.
             sandbox_settings = _sandbox.grading_settings(
                 sandbox, memory, cpu_seconds=2 * notebook_timeout) if todo else None
             initargs = (threads, preload, str(course.root), sandbox_settings)

@@ -9,7 +9,7 @@ import os
 import sys
 
 from .config import CELL_TIMEOUT, Course, ensure_tools_on_path
-from .tables import text_table
+from .results.tables import text_table
 
 
 def _course(args) -> Course:
@@ -17,7 +17,7 @@ def _course(args) -> Course:
 
 
 def _cmd_build(args) -> int:
-    from .build import build
+    from .course.build import build
 
     written = build(_course(args), args.assignments or None)
     for path in written:
@@ -29,7 +29,7 @@ def _cmd_build(args) -> int:
 def _cmd_check(args) -> int:
     import time
 
-    from .build import check
+    from .course.build import check
 
     started = time.perf_counter()
     report = check(_course(args), args.assignments or None)
@@ -47,7 +47,7 @@ def _cmd_check(args) -> int:
 
 
 def _cmd_validate(args) -> int:
-    from .validate import validate_notebook
+    from .course.validate import validate_notebook
 
     result = validate_notebook(args.path, cell_timeout=args.timeout)
     print(result.text())
@@ -87,7 +87,7 @@ def _cmd_autograde(args) -> int:
 
 
 def _cmd_feedback(args) -> int:
-    from .feedback import generate_feedback
+    from .results.feedback import generate_feedback
 
     course = _course(args)
     result = generate_feedback(course, args.assignment, args.student or None)
@@ -102,7 +102,7 @@ def _cmd_feedback(args) -> int:
 
 
 def _cmd_export(args) -> int:
-    from .export import export_grades
+    from .results.export import export_grades
 
     path, rows = export_grades(_course(args), args.out, args.assignment or None)
     print(f"wrote {rows} row(s) to {os.path.relpath(path)}")
@@ -110,7 +110,7 @@ def _cmd_export(args) -> int:
 
 
 def _cmd_report(args) -> int:
-    from .report import ReportError, write_report
+    from .results.report import ReportError, write_report
 
     course = _course(args)
     try:

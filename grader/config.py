@@ -164,3 +164,59 @@ def kernel_environment(threads: int | None = None) -> dict[str, str]:
 def apply_kernel_environment(threads: int | None = None) -> None:
     """Set the kernel environment in this process; kernels inherit os.environ."""
     os.environ.update(kernel_environment(threads))
+
+
+def nbgrader_config(course: Course, *, cell_timeout: int = CELL_TIMEOUT):
+    """The traitlets Config every nbgrader converter of this project runs with.
+
+    The preprocessors are set where each converter runs: ``autograde.autograde_config``
+    and ``results.feedback.feedback_config`` (nbgrader's default lists with ours put
+    in by ``nbgrader_seam``).
+    """
+    from traitlets.config import Config
+
+    c = Config()
+    c.CourseDirectory.root = str(course.root)
+    c.CourseDirectory.source_directory = SOURCE_DIR
+    c.CourseDirectory.release_directory = RELEASE_DIR
+    c.CourseDirectory.submitted_directory = SUBMITTED_DIR
+    c.CourseDirectory.autograded_directory = AUTOGRADED_DIR
+    c.CourseDirectory.feedback_directory = FEEDBACK_DIR
+    c.CourseDirectory.db_url = course.db_url
+    c.CourseDirectory.ignore = list(IGNORED_FILES)
+
+    c.Execute.timeout = cell_timeout
+    c.Execute.interrupt_on_timeout = True
+    # A deleted test cell is put back (and run) rather than silently scoring 0.
+    c.OverwriteCells.add_missing_cells = True
+
+    c.HTMLExporter.template_name = "feedback"
+    return c
+
+
+def course_directory(course: Course, config, **traits):
+    """An nbgrader CourseDirectory for ``course`` (traits override, e.g. assignment_id)."""
+    from nbgrader.coursedir import CourseDirectory
+
+    coursedir = CourseDirectory(config=config)
+    for name, value in traits.items():
+        setattr(coursedir, name, value)
+    return coursedir
+
+
+def quiet_nbgrader_logs(level: int | None = None) -> None:
+    """Keep nbgrader's chatter (every copied file, restored cells) off the terminal.
+
+    Converters run under ``nbgrader.utils.capture_log``, which collects their log
+    for our records; nothing should fall through to Python's last-resort
+    stderr handler and break the progress bar.
+    """
+    import logging
+
+    level = logging.WARNING if level is None else level
+    for name in ("traitlets", "nbgrader", "NbGraderAPI"):
+        logger = logging.getLogger(name)
+        logger.setLevel(level)
+        logger.propagate = False
+        if not any(isinstance(h, logging.NullHandler) for h in logger.handlers):
+            logger.addHandler(logging.NullHandler())

@@ -9,8 +9,8 @@ import pytest
 from fixtures.make_submissions import EXPECTED
 from fixtures.toy import TOY, TOY_MAX, fixture_student, hand_in, hand_in_synthetic, toy_course
 from grader.autograde import autograde
-from grader.gradebook import course_scores
-from grader.records import load_record
+from grader.gradebook.gradebook import course_scores
+from grader.gradebook.records import load_record
 
 pytestmark = pytest.mark.xdist_group("grader-autograde")
 

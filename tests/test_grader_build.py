@@ -3,7 +3,7 @@ import nbformat
 import pytest
 
 from fixtures.toy import TOY, toy_course
-from grader.build import MARKER_KEY, build, check
+from grader.course.build import MARKER_KEY, build, check
 from grader.cli import main
 
 pytestmark = pytest.mark.xdist_group("grader-build")

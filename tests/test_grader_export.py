@@ -5,9 +5,9 @@ import pytest
 
 from fixtures.toy import TOY, toy_course
 from grader.cli import main
-from grader.export import HEADER, export_grades
-from grader.gradebook import gradebook, sync_assignment
-from grader.records import Record, save_record
+from grader.results.export import HEADER, export_grades
+from grader.gradebook.gradebook import gradebook, sync_assignment
+from grader.gradebook.records import Record, save_record
 
 pytestmark = pytest.mark.xdist_group("grader-export")
 

@@ -2,13 +2,13 @@
 import nbformat
 import pytest
 
-import grader.feedback
+import grader.results.feedback
 from fixtures.toy import TOY, fixture_student, hand_in, hand_in_synthetic, toy_course
 from grader.autograde import autograde
 from grader.cli import main
-from grader.converters import nbgrader_config as real_nbgrader_config
-from grader.feedback import generate_feedback, hidden_secrets
-from grader.hidden_tests import html_text
+from grader.results.feedback import feedback_config as real_feedback_config
+from grader.results.feedback import generate_feedback, hidden_secrets
+from grader.judge.hidden_tests import html_text
 
 pytestmark = pytest.mark.xdist_group("grader-feedback")
 
@@ -84,12 +84,12 @@ def test_ungraded_submission_gets_a_short_explanation(pages):
 def test_a_page_that_still_leaks_is_removed(course, monkeypatch, capsys):
     # Break the pipeline on purpose: render without HideHiddenTests.
     def leaky_config(*args, **kwargs):
-        config = real_nbgrader_config(*args, **kwargs)
+        config = real_feedback_config(*args, **kwargs)
         config.GenerateFeedback.preprocessors = [
             p for p in config.GenerateFeedback.preprocessors if p.__name__ != "HideHiddenTests"]
         return config
 
-    monkeypatch.setattr(grader.feedback, "nbgrader_config", leaky_config)
+    monkeypatch.setattr(grader.results.feedback, "feedback_config", leaky_config)
     result = generate_feedback(course, TOY, ["perfect"])
     assert list(result.leaks) == ["perfect"] and not result.written
     assert not course.feedback_html("perfect", TOY).exists()

@@ -3,9 +3,9 @@ import nbformat
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 from nbgrader.utils import determine_grade
 
-from grader.hidden_tests import (REDACTED, HideHiddenTests, find_leaks, secret_lines,
+from grader.judge.hidden_tests import (REDACTED, HideHiddenTests, find_leaks, secret_lines,
                                  split_hidden)
-from grader.quiet_stderr import QuietStderr, drop_noise
+from grader.run.quiet_stderr import QuietStderr, drop_noise
 
 HIDDEN_CELL = ("# Hidden tests run at grading time.\n### BEGIN HIDDEN TESTS\n"
                "check_square(square, hidden=True)\nx = 1\n### END HIDDEN TESTS")

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from course_utils.checks._core import RemoteError, StudentCodeError, call_student
-from grader import judge_agent
-from grader.judge import (CheckCall, UnjudgeableModel, parse_test_cell, rebuild_keras_model,
+from grader.judge import judge_agent
+from grader.judge.judge import (CheckCall, UnjudgeableModel, parse_test_cell, rebuild_keras_model,
                           remote_exception)
 
 

@@ -6,8 +6,8 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from grader import kernels
-from grader.kernels import GradingExecute, Zygote, notebook_deadline, preload_modules
+from grader.run import kernels
+from grader.run.kernels import GradingExecute, Zygote, notebook_deadline, preload_modules
 
 pytestmark = [pytest.mark.xdist_group("grader-kernels"),
               pytest.mark.skipif(not kernels.pidfd_supported(), reason="needs Linux pidfds")]

@@ -6,8 +6,8 @@ import pytest
 
 from fixtures.toy import TOY, toy_course
 from grader.cli import main
-from grader.records import Record, save_record
-from grader.report import ReportError, build_report, write_report
+from grader.gradebook.records import Record, save_record
+from grader.results.report import ReportError, build_report, write_report
 
 pytestmark = pytest.mark.xdist_group("grader-report")
 

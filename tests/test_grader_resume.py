@@ -5,7 +5,7 @@ from fixtures.make_submissions import PERFECT_CUBE, PERFECT_SQUARE
 from fixtures.toy import TOY, hand_in_synthetic, toy_course
 from grader.autograde import autograde
 from grader.cli import main
-from grader.gradebook import course_scores
+from grader.gradebook.gradebook import course_scores
 
 pytestmark = pytest.mark.xdist_group("grader-resume")
 

@@ -1,4 +1,4 @@
-"""Every grading kernel runs in a bubblewrap sandbox (grader.sandbox).
+"""Every grading kernel runs in a bubblewrap sandbox (grader.run.sandbox).
 
 The kernels here are real: forked by a sandboxed zygote and driven by
 ``GradingExecute``, the launch path of ``grader autograde``.  Each test runs
@@ -21,10 +21,10 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from grader import kernels, sandbox
+from grader.run import kernels, sandbox
 from grader.config import REPO_ROOT, apply_kernel_environment
-from grader.kernels import GradingExecute, Zygote
-from grader.sandbox import GiB, Limits, Sandbox
+from grader.run.kernels import GradingExecute, Zygote
+from grader.run.sandbox import GiB, Limits, Sandbox
 
 PROBLEM = sandbox.probe() if kernels.pidfd_supported() else "needs Linux pidfds"
 pytestmark = pytest.mark.skipif(PROBLEM is not None, reason=f"no sandbox here: {PROBLEM}")

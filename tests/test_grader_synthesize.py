@@ -1,10 +1,10 @@
-"""Synthetic submissions (grader.synthesize) and the scenario fixtures made from them."""
+"""Synthetic submissions (grader.course.synthesize) and the scenario fixtures made from them."""
 import nbformat
 import pytest
 
 from fixtures import make_submissions
 from fixtures.toy import HERE, TOY, toy_course
-from grader.synthesize import solution_sources, student_notebook, write_submission
+from grader.course.synthesize import solution_sources, student_notebook, write_submission
 
 pytestmark = pytest.mark.xdist_group("grader-synthesize")
 

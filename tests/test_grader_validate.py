@@ -4,9 +4,9 @@ import shutil
 import pytest
 
 from fixtures.toy import HERE, TOY, toy_course
-from grader.build import build
+from grader.course.build import build
 from grader.cli import main
-from grader.validate import validate_notebook
+from grader.course.validate import validate_notebook
 
 pytestmark = pytest.mark.xdist_group("grader-validate")
 

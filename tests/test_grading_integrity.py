@@ -21,8 +21,8 @@ import pytest
 
 from grader.autograde import autograde
 from grader.config import REPO_ROOT, Course
-from grader.gradebook import course_scores
-from grader.synthesize import student_notebook, write_submission
+from grader.gradebook.gradebook import course_scores
+from grader.course.synthesize import student_notebook, write_submission
 from hostile.submissions import FULL, HOSTILE, LESSON, RENAMED
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("grading-integrity")]

@@ -13,8 +13,8 @@ import nbformat
 import pytest
 
 from grader.config import Course
-from grader.integrity import parse_cell
-from grader.judge import exercise_names
+from grader.judge.integrity import parse_cell
+from grader.judge.judge import exercise_names
 
 COURSE = Course.at()
 LESSONS = COURSE.assignments()

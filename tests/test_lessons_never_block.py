@@ -29,7 +29,7 @@ import pytest
 from nbclient import NotebookClient
 
 from grader.config import REPO_ROOT, Course
-from grader.synthesize import grade_id, solution_sources, student_notebook
+from grader.course.synthesize import grade_id, solution_sources, student_notebook
 
 COURSE = Course.at()
 LESSONS = COURSE.assignments()

@@ -43,8 +43,8 @@ def test_autograde_preprocessors_derive_from_nbgraders_default():
     from nbgrader.converters import Autograde
     from nbgrader.preprocessors import Execute, IgnorePattern, LimitOutput, SaveAutoGrades
 
-    from grader.judge import JudgedExecute
-    from grader.quiet_stderr import QuietStderr
+    from grader.judge.judge import JudgedExecute
+    from grader.run.quiet_stderr import QuietStderr
 
     default = Autograde.class_traits()["autograde_preprocessors"].default()
     assert Execute in default, f"nbgrader's autograde no longer runs Execute: {RECHECK} " \
@@ -59,15 +59,16 @@ def test_autograde_preprocessors_derive_from_nbgraders_default():
 def test_the_course_config_uses_the_derived_lists(tmp_path):
     from nbgrader.preprocessors import GetGrades, IgnorePattern
 
+    from grader.autograde import autograde_config
     from grader.config import Course
-    from grader.converters import nbgrader_config
-    from grader.hidden_tests import HideHiddenTests
-    from grader.judge import JudgedExecute
+    from grader.judge.hidden_tests import HideHiddenTests
+    from grader.judge.judge import JudgedExecute
+    from grader.results.feedback import feedback_config
 
-    config = nbgrader_config(Course(tmp_path))
+    config = autograde_config(Course(tmp_path))
     assert JudgedExecute in config.Autograde.autograde_preprocessors
     assert IgnorePattern in config.Autograde.autograde_preprocessors
-    feedback = config.GenerateFeedback.preprocessors
+    feedback = feedback_config(Course(tmp_path)).GenerateFeedback.preprocessors
     assert feedback.index(HideHiddenTests) == feedback.index(GetGrades) + 1
 
 
@@ -133,7 +134,7 @@ def test_the_kernel_command_is_ipykernel_launcher():
 
     cmd = make_ipkernel_cmd()
     assert cmd[1:3] == ["-m", "ipykernel_launcher"] and "-f" in cmd, \
-        f"ipykernel's kernel command changed ({cmd}): re-check grader/kernels.py _ipykernel_argv"
+        f"ipykernel's kernel command changed ({cmd}): re-check grader/run/kernels.py _ipykernel_argv"
 
 
 # ------------------------------------------------------------------ 4. provisioner
@@ -250,7 +251,7 @@ def test_ipykernel_starts_from_launch_new_instance_and_watches_jpy_parent_pid():
     import ipykernel.parentpoller
 
     assert callable(getattr(ipykernel.kernelapp, "launch_new_instance", None)), \
-        "ipykernel.kernelapp.launch_new_instance is gone: re-check grader/kernel_zygote.py (_child)"
+        "ipykernel.kernelapp.launch_new_instance is gone: re-check grader/run/kernel_zygote.py (_child)"
     assert "JPY_PARENT_PID" in _source(ipykernel.kernelapp), \
-        "ipykernel no longer reads JPY_PARENT_PID: re-check grader/kernel_zygote.py (a forked " \
+        "ipykernel no longer reads JPY_PARENT_PID: re-check grader/run/kernel_zygote.py (a forked " \
         "kernel must exit with its zygote)"

@@ -1,7 +1,7 @@
 """Round trip through real grading, for every lesson in solutions/.
 
 Per lesson, one class is graded once (jobs=2) with nbgrader through
-``grader.autograde`` and given feedback through ``grader.feedback``:
+``grader.autograde`` and given feedback through ``grader.results.feedback``:
 
 * ``solution``           the solution notebook handed in as is: full marks, no flags;
 * ``untouched``          the released lesson: 0, and no crash;
@@ -25,9 +25,9 @@ import pytest
 from grader.autograde import autograde
 from grader.config import REPO_ROOT, Course
 from grader.demo.scenarios import scenarios
-from grader.feedback import generate_feedback
-from grader.hidden_tests import html_text, secret_lines
-from grader.synthesize import student_notebook, write_submission
+from grader.results.feedback import generate_feedback
+from grader.judge.hidden_tests import html_text, secret_lines
+from grader.course.synthesize import student_notebook, write_submission
 
 LESSONS = Course.at().assignments()
 JOBS = 2

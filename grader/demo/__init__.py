@@ -23,10 +23,10 @@ from pathlib import Path
 
 from ..autograde import autograde
 from ..config import Course
-from ..feedback import generate_feedback
-from ..report import write_report
-from ..synthesize import solution_sources, student_notebook, write_submission
-from ..tables import text_table
+from ..results.feedback import generate_feedback
+from ..results.report import write_report
+from ..course.synthesize import solution_sources, student_notebook, write_submission
+from ..results.tables import text_table
 from .scenarios import scenarios
 
 DEMO_CELL_TIMEOUT = 30  # seconds; the infinite loop costs one of these

@@ -3,7 +3,7 @@
 nbgrader's GenerateFeedback renders ``autograded/<student>/<lesson>/`` to
 ``feedback/<student>/<lesson>/<lesson>.html`` with the scores from the
 gradebook.  Our configuration adds ``HideHiddenTests`` before rendering
-(``grader.hidden_tests``); afterwards every page is checked for hidden test
+(``grader.judge.hidden_tests``); afterwards every page is checked for hidden test
 lines, and a page that still shows one is deleted and reported.  Only the HTML
 is kept in a feedback folder (nbgrader would also copy the lesson's other
 files there).  A submission that could not be graded (missing, invalid
@@ -18,11 +18,11 @@ from pathlib import Path
 
 import nbformat
 
-from .config import Course, ensure_tools_on_path
-from .converters import course_directory, nbgrader_config, quiet_nbgrader_logs
-from .gradebook import gradebook
-from .hidden_tests import find_leaks, secret_lines
-from .records import load_records
+from ..config import Course, course_directory, ensure_tools_on_path, nbgrader_config, quiet_nbgrader_logs
+from ..gradebook.gradebook import gradebook
+from ..judge.hidden_tests import HideHiddenTests, find_leaks, secret_lines
+from ..nbgrader_seam import feedback_preprocessors
+from ..gradebook.records import load_records
 
 _UNGRADED_TEXT = {
     "missing": "No notebook was submitted for this lesson.",
@@ -63,6 +63,14 @@ def _ungraded_page(student: str, assignment: str, flags: list[str]) -> str:
             f"{html.escape(student)}</h1>\n<p>Score: 0</p>\n<p>{html.escape(reason)}</p>\n</body></html>\n")
 
 
+def feedback_config(course: Course):
+    """The course's nbgrader config with HideHiddenTests after GetGrades (which needs the
+    grade ids) and before the HTML is rendered."""
+    config = nbgrader_config(course)
+    config.GenerateFeedback.preprocessors = feedback_preprocessors([HideHiddenTests])
+    return config
+
+
 def generate_feedback(course: Course, assignment: str, students: list[str] | None = None) -> FeedbackResult:
     """Write feedback for every graded student of ``assignment`` (or only ``students``)."""
     from nbgrader.converters import GenerateFeedback
@@ -74,7 +82,7 @@ def generate_feedback(course: Course, assignment: str, students: list[str] | Non
     records = {r.student: r for r in load_records(course, assignment)
                if not students or r.student in students}
     secrets = hidden_secrets(course, assignment)
-    config = nbgrader_config(course)
+    config = feedback_config(course)
 
     graded = []
     for student, record in sorted(records.items()):

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import nbformat
 
-from .config import CELL_TIMEOUT, apply_kernel_environment, ensure_tools_on_path
-from .outcomes import TestOutcome, failure_message, is_test_cell, test_outcomes
+from ..config import CELL_TIMEOUT, apply_kernel_environment, ensure_tools_on_path
+from ..judge.outcomes import TestOutcome, failure_message, is_test_cell, test_outcomes
 
 
 @dataclass
@@ -64,8 +64,8 @@ def _has_code(source: str) -> bool:
 def validate_notebook(path: str | Path, *, cell_timeout: int = CELL_TIMEOUT) -> Validation:
     from nbgrader import utils
 
-    from .kernels import GradingExecute
-    from .quiet_stderr import QuietStderr
+    from ..run.kernels import GradingExecute
+    from ..run.quiet_stderr import QuietStderr
 
     path = Path(path).resolve()
     result = Validation(path)

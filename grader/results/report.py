@@ -21,10 +21,10 @@ from pathlib import Path
 
 import nbformat
 
-from .config import Course
-from .gradebook import course_scores
-from .outcomes import is_test_cell, known_misconceptions
-from .records import FLAGS, load_records
+from ..config import Course
+from ..gradebook.gradebook import course_scores
+from ..judge.outcomes import is_test_cell, known_misconceptions
+from ..gradebook.records import FLAGS, load_records
 from .tables import markdown_table, text_table
 
 

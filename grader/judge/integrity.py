@@ -11,7 +11,7 @@
   ``uses-reference``; reaching for the machinery around the code (IPython's
   hooks, ``sys.modules``, tracing, ``ctypes``, dynamic imports and ``exec``)
   is ``suspicious-code``, for a human to look at.  Neither changes a score:
-  scores come from the judge (``grader.judge``), which such code cannot reach.
+  scores come from the judge (``grader.judge.judge``), which such code cannot reach.
   The judge adds ``uses-reference`` at run time too, when a student's function
   calls a course function of the same name (``JudgeReport.reference_calls``).
 """

@@ -11,9 +11,9 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from .config import Course
-from .gradebook import assignment_max_scores, course_scores
-from .records import load_records, recorded_assignments
+from ..config import Course
+from ..gradebook.gradebook import assignment_max_scores, course_scores
+from ..gradebook.records import load_records, recorded_assignments
 
 HEADER = ["student", "assignment", "score", "max_score", "flags"]
 

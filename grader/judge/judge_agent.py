@@ -1,6 +1,6 @@
 """The kernel side of judged grading: run a student's function, hand back plain data.
 
-This file is sent as source text into each grading kernel (``grader.judge``)
+This file is sent as source text into each grading kernel (``grader.judge.judge``)
 and is also imported by the judge for the codec.  In the kernel it only
 *computes*: it looks a name up in the student's namespace, calls it on the
 arguments the judge sent, and publishes the result (or the exception) as data.

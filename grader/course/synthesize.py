@@ -21,7 +21,7 @@ from typing import Mapping
 import nbformat
 
 from .build import generate
-from .config import Course
+from ..config import Course
 
 SOLUTION_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
 

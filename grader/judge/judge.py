@@ -9,7 +9,7 @@ this process*, with each student name replaced by a proxy:
 
 * a function becomes a ``RemoteFunction``: calling it sends the arguments to
   the kernel, which calls the student's function on them and sends back the
-  result or the exception as data (``grader.judge_agent``);
+  result or the exception as data (``grader.judge.judge_agent``);
 * a value (a trained Keras model) is copied over as data; a model is rebuilt
   here from its config and weights with Keras's safe deserialisation.
 
@@ -44,7 +44,7 @@ from traitlets import Bool, Integer, List as ListTrait, Unicode
 
 from . import judge_agent
 from .integrity import parse_cell
-from .kernels import GradingExecute
+from ..run.kernels import GradingExecute
 
 AGENT_SOURCE = Path(judge_agent.__file__).read_text()
 MAX_REPLY_CHARS = 256 * 2**20

@@ -1,10 +1,10 @@
 """The bubblewrap sandbox every grading kernel runs in (host side).
 
 One ``Sandbox`` per grading worker.  It holds the worker's kernel zygote
-(``grader.kernel_zygote``) inside one ``bwrap`` container; every student's
+(``grader.run.kernel_zygote``) inside one ``bwrap`` container; every student's
 kernel is forked in there, and between two students the zygote kills every
 other process of the container and wipes its writable places (see
-``grader.kernel_zygote.reset``).  The container sees:
+``grader.run.kernel_zygote.reset``).  The container sees:
 
 * read-only: ``/usr`` (and the ``/lib``, ``/bin`` links), a few files of
   ``/etc`` (the dynamic linker's cache, time zone, certificates), the Python
@@ -362,7 +362,7 @@ class Sandbox:
                                 preexec_fn=join_cgroup if procs else None, **kwargs)
 
     def stage(self, files: dict[str, bytes]) -> Path:
-        """Put ``files`` where the next kernel picks them up (``grader.kernel_zygote``).
+        """Put ``files`` where the next kernel picks them up (``grader.run.kernel_zygote``).
 
         Call it only when no process of the container is alive (right after the
         zygote's reset): the kernel moves them into its own places and deletes

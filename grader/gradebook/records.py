@@ -43,7 +43,7 @@ import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .config import Course
+from ..config import Course
 
 FLAGS = ("missing", "invalid-notebook", "modified-tests", "deleted-cells",
          "timeout", "kernel-died", "error", "renamed", "duplicated-cells", "output-truncated",

@@ -3,7 +3,7 @@
 ``GradingExecute`` is nbgrader's ``Execute`` preprocessor with our kernel
 manager.  The manager's provisioner starts each kernel
 
-* warm: forked from a ``Zygote`` (``grader.kernel_zygote``) that has already
+* warm: forked from a ``Zygote`` (``grader.run.kernel_zygote``) that has already
   imported the assignment's heavy modules, when this process has one; or
 * cold: as a normal ``python -m ipykernel_launcher`` subprocess otherwise, or
   whenever the zygote is unavailable.
@@ -12,7 +12,7 @@ Either way the kernel is one fresh process per notebook, and every live kernel
 is registered so that ``notebook_deadline`` can kill a kernel that ignores
 interrupts (nbclient's per-cell timeout interrupts; it cannot kill).
 
-Sandboxed grading (``grader.sandbox``): the zygote runs inside one bubblewrap
+Sandboxed grading (``grader.run.sandbox``): the zygote runs inside one bubblewrap
 container per grading worker, every kernel is forked in there (never cold,
 never outside), is reached over ZeroMQ ``ipc`` sockets in the container's
 socket directory, works in a private directory holding only the student's own
@@ -37,15 +37,15 @@ import time
 import uuid
 from pathlib import Path
 
-from .config import kernel_environment
-from .nbgrader_seam import AdoptingProvisioner, HookedKernelManager, SeamExecute
+from ..config import kernel_environment
+from ..nbgrader_seam import AdoptingProvisioner, HookedKernelManager, SeamExecute
 
 # Top-level packages a zygote may import before forking.  They start no threads
 # of their own at import (numpy's OpenBLAS pool is fork-aware) and register no
 # IPython hooks at import (ipywidgets and matplotlib_inline do, so they and
 # matplotlib.pyplot are left to the kernel).
 PRELOADABLE = ("course_utils", "numpy", "scipy", "pandas", "tensorflow", "keras")
-# Never preloaded: checkers are judged in the grader (grader.judge), not in the kernel, and
+# Never preloaded: checkers are judged in the grader (grader.judge.judge), not in the kernel, and
 # a module that runs a TensorFlow op at import would hang every kernel forked after it.
 NOT_PRELOADED = ("course_utils.checks",)
 
@@ -69,9 +69,9 @@ class ZygoteError(RuntimeError):
 
 
 class Zygote:
-    """Client side of a ``grader.kernel_zygote`` process (one per grading worker).
+    """Client side of a ``grader.run.kernel_zygote`` process (one per grading worker).
 
-    With a ``sandbox`` (``grader.sandbox.Sandbox``) the zygote runs in a bubblewrap
+    With a ``sandbox`` (``grader.run.sandbox.Sandbox``) the zygote runs in a bubblewrap
     container; ``restart()`` replaces a dead or stuck one with a fresh container.
     """
 
@@ -91,7 +91,7 @@ class Zygote:
         if getattr(self, "_sock", None) is not None:
             self._sock.close()
         self._sock = None
-        cmd = [sys.executable, "-m", "grader.kernel_zygote"]
+        cmd = [sys.executable, "-m", "grader.run.kernel_zygote"]
         if self.sandbox is None:
             self._proc = subprocess.Popen(
                 [*cmd, *self.preload], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -567,7 +567,7 @@ _unsandboxed = False
 def worker_zygote(preload_notebook: str | None, root: str | os.PathLike | None,
                   sandbox_settings: dict | None = None) -> Zygote | None:
     """The zygote of one grading worker (``sandbox_settings`` from
-    ``grader.sandbox.grading_settings``), or None for cold unsandboxed kernels.
+    ``grader.run.sandbox.grading_settings``), or None for cold unsandboxed kernels.
 
     Sandboxed, there is always one (preloading nothing with ``preload_notebook=None``):
     every kernel is forked in the sandbox.

@@ -2,7 +2,7 @@
 
 Every lesson imports TensorFlow, which costs ~3 s of CPU in each new kernel;
 grading 100 notebooks spends 5 CPU-minutes on the same import.  A zygote is a
-clean, single-threaded Python process (started by ``grader.kernels.Zygote``)
+clean, single-threaded Python process (started by ``grader.run.kernels.Zygote``)
 that imports the modules an assignment needs (numpy, tensorflow, keras,
 course_utils, ...) and then, for each notebook, ``fork()``s a child that becomes
 an ordinary ipykernel with the connection file the kernel manager wrote.  Each
@@ -14,7 +14,7 @@ on stdout first ``{"ready": true, "loaded": [...], "failed": [...]}`` once the
 preload is done, then ``{"pid": N}`` or ``{"error": "..."}`` per request.  When
 stdin closes (the grading worker exited) the zygote kills its kernels and exits.
 
-Sandboxed (``--sandboxed FD``, run by ``grader.sandbox`` inside bubblewrap,
+Sandboxed (``--sandboxed FD``, run by ``grader.run.sandbox`` inside bubblewrap,
 as pid 2 of the container's pid namespace) the zygote also
 
 * makes itself non-dumpable: a kernel (same uid, no capabilities) can neither
@@ -35,7 +35,7 @@ as pid 2 of the container's pid namespace) the zygote also
 
 Only modules that are safe to import before a fork are preloaded: no threads of
 their own beyond OpenBLAS's fork-aware pool, no IPython/kernel hooks registered
-at import (``grader.kernels.PRELOADABLE``).
+at import (``grader.run.kernels.PRELOADABLE``).
 """
 from __future__ import annotations
 

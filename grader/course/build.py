@@ -21,8 +21,8 @@ from pathlib import Path
 
 import nbformat
 
-from .config import SOURCE_DIR, Course, ensure_tools_on_path
-from .converters import course_directory, nbgrader_config, quiet_nbgrader_logs
+from ..config import (SOURCE_DIR, Course, course_directory, ensure_tools_on_path, nbgrader_config,
+                      quiet_nbgrader_logs)
 
 MARKER_KEY = "grader"
 
@@ -60,7 +60,7 @@ def generate(course: Course, assignments: list[str], release_dir: Path, *,
     ensure_tools_on_path()
     quiet_nbgrader_logs()
     if database:
-        from .nbgrader_seam import use_inprocess_alembic_head
+        from ..nbgrader_seam import use_inprocess_alembic_head
 
         use_inprocess_alembic_head()
     config = nbgrader_config(course)
@@ -163,10 +163,10 @@ def unjudgeable_test_cells(course: Course, assignment: str) -> list[str]:
     A graded test cell must consist of checker calls on names or constants
     (``check_x(answer, hidden=True)``), each checker imported in a locked setup
     cell; anything else would be scored from what the student's kernel says
-    (see ``grader.judge``).
+    (see ``grader.judge.judge``).
     """
-    from .judge import checker_imports, load_checker, parse_test_cell
-    from .outcomes import is_test_cell
+    from ..judge.judge import checker_imports, load_checker, parse_test_cell
+    from ..judge.outcomes import is_test_cell
 
     nb = nbformat.read(str(course.source_notebook(assignment)), as_version=4)
     imports = checker_imports(nb)

@@ -13,9 +13,9 @@ import contextlib
 import warnings
 from pathlib import Path
 
-from .build import generate
-from .config import Course
-from .nbgrader_seam import use_inprocess_alembic_head
+from ..course.build import generate
+from ..config import Course
+from ..nbgrader_seam import use_inprocess_alembic_head
 from .records import Record
 
 COURSE_ID = ""  # nbgrader's converters use CourseDirectory.course_id, '' by default
