@@ -52,12 +52,13 @@ lock:
 lab: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/jupyter lab --ServerApp.root_dir=lessons $(ROOT_FLAG) $(LAB_ARGS)
 
-# 1. lessons/ must be in sync with solutions/; 2. unit tests and grading round
+# 0. ruff (configured in pyproject.toml); 1. lessons/ must be in sync with solutions/; 2. unit tests and grading round
 # trips (--dist loadgroup: each lesson's round trip, marked with an xdist_group,
 # grades on one worker while the other grades another); 3. nbval re-runs every
 # solution notebook and compares its outputs.
 # The absolute PATH matters: nbval starts kernels from the notebook's folder.
 test: $(DEV_STAMP)
+	$(BIN)/ruff check .
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m grader check
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest tests -n 2 --dist loadgroup $(PYTEST_ARGS)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest --nbval solutions -n 2 --dist loadfile $(PYTEST_ARGS)
@@ -65,6 +66,7 @@ test: $(DEV_STAMP)
 # The tests that need no Jupyter kernel, no TensorFlow training and no nbgrader
 # grading (tests/conftest.py marks the others `slow`): about half a minute.
 test-fast: $(DEV_STAMP)
+	$(BIN)/ruff check .
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest tests -m "not slow" -n 0 $(PYTEST_ARGS)
 
 lessons: $(STAMP)

@@ -37,9 +37,9 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from grader.config import CELL_TIMEOUT, Course, ensure_tools_on_path, kernel_environment  # noqa: E402
+from grader.course.synthesize import student_notebook, write_submission  # noqa: E402
 from grader.demo import scenario_mistake  # noqa: E402
 from grader.gradebook.gradebook import course_scores  # noqa: E402
-from grader.course.synthesize import student_notebook, write_submission  # noqa: E402
 
 
 def synthetic_class(course: Course, lesson: str, k: int) -> dict[str, object]:

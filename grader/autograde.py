@@ -41,17 +41,30 @@ from pathlib import Path
 
 import nbformat
 
-from .config import (CELL_TIMEOUT, NOTEBOOK_TIMEOUT_CELLS, Course, apply_kernel_environment,
-                     course_directory, ensure_tools_on_path, nbgrader_config, quiet_nbgrader_logs)
+from .config import (
+    CELL_TIMEOUT,
+    NOTEBOOK_TIMEOUT_CELLS,
+    Course,
+    apply_kernel_environment,
+    course_directory,
+    ensure_tools_on_path,
+    nbgrader_config,
+    quiet_nbgrader_logs,
+)
 from .gradebook.gradebook import read_scores, store_grades, sync_assignment
-from .gradebook.records import (Record, load_record, save_record, source_fingerprint,
-                                submission_fingerprint)
+from .gradebook.records import Record, load_record, save_record, source_fingerprint, submission_fingerprint
 from .judge import judge
 from .judge.integrity import deduplicate_cells, find_submission, static_flags
 from .judge.judge import JudgedExecute, exercise_names
 from .judge.outcomes import test_outcomes, timed_out
-from .nbgrader_seam import (KERNEL_DIED, TIMEOUT, autograde_preprocessors, failure_kind,
-                            take_execution_failure, use_inprocess_alembic_head)
+from .nbgrader_seam import (
+    KERNEL_DIED,
+    TIMEOUT,
+    autograde_preprocessors,
+    failure_kind,
+    take_execution_failure,
+    use_inprocess_alembic_head,
+)
 from .run import kernels
 from .run import sandbox as _sandbox
 from .run.quiet_stderr import QuietStderr
@@ -318,7 +331,7 @@ def _run_pool(jobs: list[dict], workers: int, initargs: tuple, on_result) -> Non
                 except BrokenProcessPool:
                     crashed.append(job)
                     continue
-                except Exception as exc:  # noqa: BLE001
+                except Exception as exc:  # noqa: BLE001 - a worker's error is this student's result
                     result = _failure(job, f"{type(exc).__name__}: {exc}")
                 on_result(job, result)
         pending = []

@@ -13,8 +13,7 @@ Keras's layout); arithmetic in the inputs' floating dtype.
 import numpy as np
 
 from course_utils import gru, lstm, simple_rnn
-from course_utils._shapes import (check_sequence_inputs, check_step_inputs, check_upstream,
-                                  to_common_float)
+from course_utils._shapes import check_sequence_inputs, check_step_inputs, check_upstream, to_common_float
 from course_utils.gated_backward import lstm_cell_backward
 
 __all__ = ["rnn_cell_backward", "gru_cell_backward", "gru_backward", "lstm_backward"]

@@ -2,9 +2,10 @@
 imported later by some tests, starts quiet."""
 import zlib
 
-import course_utils  # noqa: F401
 import numpy as np
 import pytest
+
+import course_utils  # noqa: F401
 
 
 @pytest.fixture

@@ -18,7 +18,6 @@ It also holds the two helpers the checker tests share: ``MISTAKE_ID`` (finds
 the "[ID]" of named mistakes in a message) and
 ``assert_probes_tell_mistakes_apart``.
 """
-import re
 import textwrap
 
 import numpy as np

@@ -8,12 +8,11 @@ gradient w.r.t. ``h_seq`` is exactly the upstream ``dh_seq`` the backward functi
 import numpy as np
 import pytest
 import tensorflow as tf
+from bptt_oracle import gru_backward, gru_cell_backward, lstm_backward, rnn_cell_backward
 
 from course_utils import gru, lstm, simple_rnn
 from course_utils.gated_backward import lstm_cell_backward
 from course_utils.weights import keras_layer, random_weights
-
-from bptt_oracle import gru_backward, gru_cell_backward, lstm_backward, rnn_cell_backward
 
 # name -> (cell, reset_after); each variant is one Keras weight layout.
 VARIANTS = {

@@ -3,13 +3,12 @@ answers in any style pass quietly with one line, each hand-written wrong answer 
 its registered id, odd returns get plain words."""
 import numpy as np
 import pytest
-
-from course_utils import simple_rnn
-from course_utils.checks import check_rnn_backward as check
-from course_utils.checks import bptt as checker
-from course_utils.checks.misconceptions import ID_PATTERN
 from check_helpers import fails_with, passes_quietly
 
+from course_utils import simple_rnn
+from course_utils.checks import bptt as checker
+from course_utils.checks import check_rnn_backward as check
+from course_utils.checks.misconceptions import ID_PATTERN
 
 # ---------------------------------------------------------------- right answers
 

@@ -3,12 +3,11 @@ right answers in any style pass quietly with one line, each hand-written wrong a
 named by its registered id, odd returns get plain words."""
 import numpy as np
 import pytest
+from check_helpers import fails_with, flat, passes_quietly
 
 from course_utils import clipping
 from course_utils.checks import check_clip_by_global_norm as check
 from course_utils.checks.misconceptions import ID_PATTERN
-from check_helpers import fails_with, flat, passes_quietly
-
 
 # ---------------------------------------------------------------- right answers
 

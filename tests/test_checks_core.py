@@ -13,15 +13,21 @@ import warnings
 import numpy as np
 import pytest
 import student_variants as sv
+from check_helpers import flat, flex
 
 from course_utils import gru, lstm, simple_rnn, weights
-from course_utils.checks import (check_gru_cell_forward, check_gru_forward,
-                                 check_lstm_cell_forward, check_lstm_forward,
-                                 check_rnn_cell_forward, check_rnn_forward, check_rnn_param_count)
+from course_utils.checks import (
+    check_gru_cell_forward,
+    check_gru_forward,
+    check_lstm_cell_forward,
+    check_lstm_forward,
+    check_rnn_cell_forward,
+    check_rnn_forward,
+    check_rnn_param_count,
+)
 from course_utils.checks import gru as gru_checks
 from course_utils.checks import lstm as lstm_checks
 from course_utils.checks import simple_rnn as rnn_checks
-from check_helpers import flex, flat
 
 # name -> (checker, reference implementation)
 CHECKERS = {
@@ -124,7 +130,7 @@ def test_a_function_without_source_code_passes(name, hidden, capfd):
 def test_student_chatter_on_stderr_and_warnings_never_reach_stderr(capfd):
     def noisy(x_t, h_prev, kernel, recurrent_kernel, bias):
         print("debug", x_t.shape, file=sys.stderr)
-        warnings.warn("a student warning")
+        warnings.warn("a student warning", stacklevel=1)
         np.log(np.zeros(1))                                # divide-by-zero RuntimeWarning
         return np.tanh(x_t @ kernel + h_prev @ recurrent_kernel + bias)
 
@@ -229,6 +235,7 @@ def test_importing_the_checkers_is_fast_and_does_not_import_tensorflow():
 def test_a_stub_called_from_another_function_is_named():
     """rnn_forward that calls an unfinished rnn_cell_forward points at the stub, not at itself."""
     import pytest
+
     from course_utils.checks import check_rnn_forward
 
     def rnn_cell_forward(x_t, h_prev, kernel, recurrent_kernel, bias):
@@ -244,6 +251,7 @@ def test_a_stub_called_from_another_function_is_named():
 def test_compare_handles_scalars():
     """A checker may compare a single number (e.g. a global norm)."""
     import pytest
+
     from course_utils.checks._core import compare, matches
 
     assert matches(2.0, 2.0 + 1e-9)

@@ -5,12 +5,12 @@ import itertools
 
 import numpy as np
 import pytest
+from check_helpers import fails_with, flat, flex
 
 from course_utils.checks import check_lstm_cell_backward
 from course_utils.checks import gated_backward as checker
-from course_utils.gated_backward import GRADIENT_KEYS, lstm_cell_backward
 from course_utils.checks.misconceptions import ID_PATTERN
-from check_helpers import fails_with, flex, flat
+from course_utils.gated_backward import GRADIENT_KEYS, lstm_cell_backward
 
 
 def run(fn, hidden):

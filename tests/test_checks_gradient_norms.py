@@ -3,12 +3,12 @@ right answers in any style pass quietly with one line, each hand-written wrong a
 named by its registered id, odd returns get plain words."""
 import numpy as np
 import pytest
+from check_helpers import fails_with, passes_quietly
 
 from course_utils import jacobians, simple_rnn
 from course_utils.checks import check_gradient_norms_by_lag as check
 from course_utils.checks import gradient_norms as checker
 from course_utils.checks.misconceptions import ID_PATTERN
-from check_helpers import fails_with, passes_quietly
 
 
 def forward(x, h0, W, U, b):
@@ -172,7 +172,7 @@ def test_stub_is_not_implemented_yet():
 
 def test_every_probe_either_cannot_see_a_mistake_or_sees_it_clearly():
     for hidden in (False, True):
-        for args, context, expected, mistakes in checker.PROBES[hidden]:
+        for _args, context, expected, mistakes in checker.PROBES[hidden]:
             assert expected.min() > 0.02, context   # an absolute tolerance stays meaningful
             for mistake, output in mistakes:
                 gap = np.abs(output - expected).max()

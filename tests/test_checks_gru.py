@@ -8,13 +8,12 @@ import re
 import numpy as np
 import pytest
 import student_variants as sv
+from check_helpers import fails_with, flat, passes_quietly
 from student_variants import MISTAKE_ID, assert_probes_tell_mistakes_apart
 
 from course_utils import gru
-from course_utils.checks import check_gru_cell_forward, check_gru_forward
+from course_utils.checks import check_gru_cell_forward, check_gru_forward, variants
 from course_utils.checks import gru as gru_checks
-from course_utils.checks import variants
-from check_helpers import fails_with, flat, passes_quietly
 
 CHECKERS = {"gru_cell_forward": check_gru_cell_forward, "gru_forward": check_gru_forward}
 PROBES = {"gru_cell_forward": gru_checks._STEP_PROBES, "gru_forward": gru_checks._SEQUENCE_PROBES}

@@ -3,9 +3,9 @@ import time
 
 import numpy as np
 import pytest
+from check_helpers import fails_with, flat
 
 from course_utils.checks import check_flip_update_convention
-from check_helpers import fails_with, flat, passes_quietly
 
 
 # ------------------------------------------------------------ correct answers

@@ -4,8 +4,6 @@ Correct models built in other ways (Sequential or functional, defaults spelled
 out) must pass; every wrong model must fail with a message that names what
 differs and, for the known slips, the id of the mistake.  Nothing may reach stderr.
 """
-import course_utils  # noqa: F401  (first: quiet TensorFlow)
-
 import re
 from pathlib import Path
 
@@ -13,11 +11,12 @@ import keras
 import nbformat
 import numpy as np
 import pytest
-
-from course_utils import keras_models as reference
-from course_utils.checks import check_build_bidirectional_tagger, check_build_stacked_model
-from course_utils.checks import _keras_models as checker
 from check_helpers import fails_with, flex
+
+import course_utils  # noqa: F401  (first: quiet TensorFlow)
+from course_utils import keras_models as reference
+from course_utils.checks import _keras_models as checker
+from course_utils.checks import check_build_bidirectional_tagger, check_build_stacked_model
 from course_utils.checks.misconceptions import ID_PATTERN
 
 REPO = Path(__file__).resolve().parent.parent

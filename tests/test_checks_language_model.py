@@ -12,15 +12,20 @@ import re
 
 import numpy as np
 import pytest
+from check_helpers import fails_with, passes_quietly
 
 from course_utils import language_model as lm
 from course_utils.checks import _language_model as lesson
+from course_utils.checks import (
+    check_build_char_model,
+    check_make_windows,
+    check_perplexity,
+    check_sample_with_temperature,
+    check_trained_char_model,
+)
 from course_utils.checks import trained_char_model as trained
 from course_utils.checks.misconceptions import ID_PATTERN
-from course_utils.checks import (check_build_char_model, check_make_windows, check_perplexity,
-                                 check_sample_with_temperature, check_trained_char_model)
 from course_utils.data import text
-from check_helpers import fails_with, passes_quietly
 
 NOTEBOOK = pathlib.Path(__file__).parent.parent / "solutions" / "07_practice" / "07_practice.ipynb"
 

@@ -7,13 +7,12 @@ import re
 import numpy as np
 import pytest
 import student_variants as sv
+from check_helpers import fails_with, flat
 from student_variants import MISTAKE_ID, assert_probes_tell_mistakes_apart
 
 from course_utils import lstm
-from course_utils.checks import check_lstm_cell_forward, check_lstm_forward
+from course_utils.checks import check_lstm_cell_forward, check_lstm_forward, variants
 from course_utils.checks import lstm as lstm_checks
-from course_utils.checks import variants
-from check_helpers import fails_with, flat
 
 CHECKERS = {"lstm_cell_forward": check_lstm_cell_forward, "lstm_forward": check_lstm_forward}
 PROBES = {"lstm_cell_forward": lstm_checks._STEP_PROBES,

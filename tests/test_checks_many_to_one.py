@@ -6,10 +6,9 @@ checker's reference, and every probe is checked to tell the mistakes apart.
 """
 import numpy as np
 import pytest
-
-from course_utils.checks import check_predict_last_step
-from course_utils.checks import many_to_one
 from check_helpers import fails_with, flat, passes_quietly
+
+from course_utils.checks import check_predict_last_step, many_to_one
 
 PROBE_SEPARATION = 1e-3  # every known mistake must differ from the answer by more than this
 

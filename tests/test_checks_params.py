@@ -4,14 +4,12 @@ row is MISSING-BIAS); odd return values get a plain explanation.
 """
 import pytest
 import student_variants as sv
-
-from course_utils.checks.misconceptions import ID_PATTERN
-
-from course_utils.checks import check_rnn_param_count
-from course_utils.checks import params as params_checks
-from course_utils.checks import variants
-from course_utils.weights import rnn_param_count
 from check_helpers import fails_with, flat
+
+from course_utils.checks import check_rnn_param_count, variants
+from course_utils.checks import params as params_checks
+from course_utils.checks.misconceptions import ID_PATTERN
+from course_utils.weights import rnn_param_count
 
 MODES = pytest.mark.parametrize("hidden", [False, True], ids=["visible", "hidden"])
 NAME = "rnn_param_count"
@@ -96,7 +94,7 @@ def test_forgotten_second_gru_bias_row_is_explained():
 
 
 def test_every_cell_and_both_reset_after_values_are_checked():
-    for mode, cases in params_checks._CASES.items():
+    for cases in params_checks._CASES.values():
         assert {c.cell for c in cases} == {"simple_rnn", "gru", "lstm"}
         assert {c.reset_after for c in cases if c.cell == "gru"} >= {True, False}
     hidden = params_checks._CASES["hidden"]

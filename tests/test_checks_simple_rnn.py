@@ -10,13 +10,12 @@ import re
 import numpy as np
 import pytest
 import student_variants as sv
+from check_helpers import fails_with, flat
 from student_variants import MISTAKE_ID, assert_probes_tell_mistakes_apart
 
 from course_utils import simple_rnn
-from course_utils.checks import check_rnn_cell_forward, check_rnn_forward
+from course_utils.checks import check_rnn_cell_forward, check_rnn_forward, variants
 from course_utils.checks import simple_rnn as rnn_checks
-from course_utils.checks import variants
-from check_helpers import fails_with, flat
 
 CHECKERS = {"rnn_cell_forward": check_rnn_cell_forward, "rnn_forward": check_rnn_forward}
 PROBES = {"rnn_cell_forward": rnn_checks._STEP_PROBES, "rnn_forward": rnn_checks._SEQUENCE_PROBES}

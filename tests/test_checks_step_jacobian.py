@@ -3,13 +3,12 @@ answers in any style pass quietly with one line, each hand-written wrong answer 
 its registered id, odd returns get plain words."""
 import numpy as np
 import pytest
+from check_helpers import fails_with, passes_quietly
 
 from course_utils import jacobians
 from course_utils.checks import check_rnn_step_jacobian as check
 from course_utils.checks import step_jacobian as checker
 from course_utils.checks.misconceptions import ID_PATTERN
-from check_helpers import fails_with, passes_quietly
-
 
 # ---------------------------------------------------------------- right answers
 
@@ -152,7 +151,7 @@ def test_reassigning_numpy_functions_does_not_make_a_wrong_answer_pass(monkeypat
 
 def test_every_probe_either_cannot_see_a_mistake_or_sees_it_clearly():
     for hidden in (False, True):
-        for args, context, expected, mistakes in checker.PROBES[hidden]:
+        for _args, context, expected, mistakes in checker.PROBES[hidden]:
             for mistake, output in mistakes:
                 gap = np.abs(output - expected).max()
                 assert gap < 1e-12 or gap > 0.05, (context, mistake.id, gap)

@@ -7,13 +7,17 @@ embedding holds the log word probabilities), so its accuracy is known exactly.
 """
 import numpy as np
 import pytest
+from check_helpers import fails_with, passes_quietly
 
 from course_utils import text_classifier as tc
-from course_utils.checks import (check_build_text_classifier, check_masked_rnn_forward,
-                                 check_pad_batch, check_trained_text_classifier)
+from course_utils.checks import (
+    check_build_text_classifier,
+    check_masked_rnn_forward,
+    check_pad_batch,
+    check_trained_text_classifier,
+)
 from course_utils.checks import text_classification as checks
 from course_utils.checks.misconceptions import MISCONCEPTIONS
-from check_helpers import fails_with, passes_quietly
 
 NEW_IDS = ["PADDING-WRONG-SIDE", "MASK-INVERTED", "TRUNCATED-WRONG-END", "MASK-IGNORED",
            "MASK-STATE-RESET", "EMBEDDING-NO-MASK", "DROPOUT-NOT-RECURRENT", "PAD-IDS-NOT-INTEGERS",
@@ -145,6 +149,7 @@ def test_correct_masked_rnn_forward_passes_quietly(fn, hidden, capsys):
 
 def test_expected_values_are_keras_outputs():
     import keras
+
     from course_utils.weights import keras_layer
 
     probe = checks._with_keras_expected(checks._MASKED_PROBES["visible"])[2]

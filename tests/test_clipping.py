@@ -1,10 +1,10 @@
 """course_utils.clipping against TensorFlow's own tf.clip_by_global_norm, tf.linalg.global_norm
 and tf.clip_by_norm, including the edge cases (None entries, zero, inf and NaN norms)."""
-import course_utils  # noqa: F401  (before TensorFlow: quiet logs)
 import numpy as np
 import pytest
 import tensorflow as tf
 
+import course_utils  # noqa: F401  (before TensorFlow: quiet logs)
 from course_utils import clipping
 
 

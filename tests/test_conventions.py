@@ -3,8 +3,12 @@ import numpy as np
 import pytest
 
 from course_utils import gru
-from course_utils.conventions import (flip_update_convention, textbook_gru_cell_forward,
-                                      textbook_gru_forward, update_gate_columns)
+from course_utils.conventions import (
+    flip_update_convention,
+    textbook_gru_cell_forward,
+    textbook_gru_forward,
+    update_gate_columns,
+)
 from course_utils.weights import keras_layer, random_weights
 
 SHAPES = [(1, 1), (3, 2), (2, 5)]  # (input_dim, units)

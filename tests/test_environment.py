@@ -46,7 +46,7 @@ def test_nbgrader_lab_extension_is_enabled_and_ok():
     out = subprocess.run([str(BIN / "jupyter"), "labextension", "list"], env=_env(),
                          capture_output=True, text=True, timeout=120)
     text = out.stdout + out.stderr
-    line = next((l for l in text.splitlines() if "@jupyter/nbgrader" in l), "")
+    line = next((row for row in text.splitlines() if "@jupyter/nbgrader" in row), "")
     assert "enabled" in line and "OK" in line, text
 
 
@@ -98,7 +98,8 @@ def _pyproject():
     try:
         import tomllib
     except ModuleNotFoundError:  # Python 3.10: pyproject.toml is simple enough for a regex
-        block = lambda name: re.search(rf"^{name} = \[(.*?)^\]", text, re.M | re.S).group(1)
+        def block(name):
+            return re.search(rf"^{name} = \[(.*?)^\]", text, re.M | re.S).group(1)
         deps = re.findall(r'^\s*"([^"]+)"', block("dependencies"), re.M)
         dev = re.findall(r'^\s*"([^"]+)"', block("dev"), re.M)
         spec = re.search(r'^requires-python = "([^"]+)"', text, re.M).group(1)

@@ -3,12 +3,11 @@ finite differences of the forward step, the tests' BPTT reference with T=1, and 
 autodiff through a real keras.layers.LSTM."""
 import numpy as np
 import pytest
+from bptt_oracle import lstm_backward
 
 from course_utils import gated_backward, lstm
 from course_utils.finite_differences import numerical_gradient, relative_error
 from course_utils.gated_backward import GRADIENT_KEYS, lstm_cell_backward
-
-from bptt_oracle import lstm_backward
 
 INPUT_NAMES = ("x_t", "h_prev", "c_prev", "kernel", "recurrent_kernel", "bias")
 SHAPES = [  # (batch, input_dim, units): one example, one unit, input_dim != units, bigger
@@ -91,6 +90,7 @@ def test_chaining_steps_reproduces_bptt(rng):
 def test_agrees_with_tensorflow_autodiff_through_a_keras_lstm(rng):
     """A third, independent source: tf.GradientTape through keras.layers.LSTM (float32)."""
     import tensorflow as tf
+
     from course_utils.weights import keras_layer
 
     step = make_step(rng, 3, 2, 4, dtype=np.float32, scale=0.6)

@@ -5,9 +5,9 @@ loop costs 5 s): the scenario-named submissions of tests/fixtures, a perfect
 and an untouched notebook, and a student folder with nothing in it.
 """
 import pytest
-
 from fixtures.make_submissions import EXPECTED
 from fixtures.toy import TOY, TOY_MAX, fixture_student, hand_in, hand_in_synthetic, toy_course
+
 from grader.autograde import autograde
 from grader.gradebook.gradebook import course_scores
 from grader.gradebook.records import load_record

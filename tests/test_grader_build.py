@@ -1,10 +1,10 @@
 """grader build / check: lessons/ generated from solutions/, deterministic, and checked for drift."""
 import nbformat
 import pytest
-
 from fixtures.toy import TOY, toy_course
-from grader.course.build import MARKER_KEY, build, check
+
 from grader.cli import main
+from grader.course.build import MARKER_KEY, build, check
 
 pytestmark = pytest.mark.xdist_group("grader-build")
 

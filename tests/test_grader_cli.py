@@ -1,22 +1,34 @@
 """The command line as an instructor runs it: a subprocess, any PATH, and the demo."""
 import os
+import re
 import subprocess
 import sys
 
 import pytest
-
 from fixtures.toy import TOY, toy_course
+
 from grader.config import ensure_tools_on_path
 from grader.demo import run_demo
 
 pytestmark = pytest.mark.xdist_group("grader-cli")
 
 
+PIPELINE = ["build", "check", "validate", "autograde", "feedback", "export", "report", "demo"]
+
+
 def test_help_lists_every_pipeline_step():
+    """Each step is a line of its own (name, then its one-line summary), in pipeline order:
+    a command that disappears or loses its summary fails, whatever other lines say."""
     out = subprocess.run([sys.executable, "-m", "grader", "--help"], capture_output=True, text=True,
                          check=True).stdout
-    for command in ("build", "check", "validate", "autograde", "feedback", "export", "report", "demo"):
-        assert command in out
+    commands_section = out.split("positional arguments:", 1)[1].split("options:", 1)[0]
+    listed = re.findall(r"^ {4}([a-z_-]+) +\S", commands_section, re.M)
+    assert listed == PIPELINE, out
+    for command in PIPELINE:
+        done = subprocess.run([sys.executable, "-m", "grader", command, "--help"],
+                              capture_output=True, text=True)
+        assert done.returncode == 0 and f"usage: python -m grader {command}" in done.stdout, \
+            done.stdout + done.stderr
 
 
 def test_cli_works_without_the_venv_on_path(tmp_path):

@@ -2,12 +2,12 @@
 import csv
 
 import pytest
-
 from fixtures.toy import TOY, toy_course
+
 from grader.cli import main
-from grader.results.export import HEADER, export_grades
 from grader.gradebook.gradebook import gradebook, sync_assignment
 from grader.gradebook.records import Record, save_record
+from grader.results.export import HEADER, export_grades
 
 pytestmark = pytest.mark.xdist_group("grader-export")
 

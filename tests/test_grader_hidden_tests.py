@@ -1,10 +1,10 @@
 """Hidden-test stripping and the stderr policy, on hand-made notebooks (no kernels)."""
 import nbformat
+import pytest
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 from nbgrader.utils import determine_grade
 
-from grader.judge.hidden_tests import (REDACTED, HideHiddenTests, find_leaks, secret_lines,
-                                 split_hidden)
+from grader.judge.hidden_tests import REDACTED, HideHiddenTests, find_leaks, secret_lines, split_hidden
 from grader.run.quiet_stderr import QuietStderr, drop_noise
 
 HIDDEN_CELL = ("# Hidden tests run at grading time.\n### BEGIN HIDDEN TESTS\n"
@@ -33,6 +33,21 @@ def test_find_leaks_sees_through_html_markup():
     assert find_leaks(page, [SECRET]) == [SECRET]
     assert find_leaks("<p>check_square(square)</p>", [SECRET]) == []
     assert find_leaks("<p>check_square(square, hidden=&#61;True)</p>", [SECRET]) == []
+
+
+@pytest.mark.parametrize("where, page", [
+    ("an HTML comment", "<p>ok</p><!-- check_square(square, hidden=True) -->"),
+    ("an attribute", '<div title="check_square(square, hidden&#61;True)">ok</div>'),
+    ("a script", "<script>var s = 'check_square(square, hidden=True)';</script>"),
+    ("notebook JSON in a script",
+     '<script type="application/json">{"source": "x = 1\\ncheck_square(square, '
+     'hidden\\u003dTrue)"}</script>'),
+    ("a style", "<style>/* check_square(square, hidden=True) */</style>"),
+    ("ANSI-coloured output", "<pre>\x1b[0;31mcheck_square\x1b[0m(square, hidden=True)</pre>"),
+])
+def test_find_leaks_reads_the_raw_html_not_only_the_visible_text(where, page):
+    """What the student receives is the file: a secret hidden from view is still a leak."""
+    assert find_leaks(page, [SECRET]) == [SECRET], where
 
 
 def test_hide_hidden_tests_strips_source_traceback_and_printed_copies():

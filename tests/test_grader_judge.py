@@ -7,9 +7,13 @@ import pytest
 
 from course_utils.checks._core import RemoteError, StudentCodeError, call_student
 from grader.judge import judge_agent
-from grader.judge.judge import (CheckCall, UnjudgeableModel, parse_test_cell, rebuild_keras_model,
-                          remote_exception)
-
+from grader.judge.judge import (
+    CheckCall,
+    UnjudgeableModel,
+    parse_test_cell,
+    rebuild_keras_model,
+    remote_exception,
+)
 
 # ------------------------------------------------------------------ test cells
 

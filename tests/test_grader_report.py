@@ -3,8 +3,8 @@ import csv
 import json
 
 import pytest
-
 from fixtures.toy import TOY, toy_course
+
 from grader.cli import main
 from grader.gradebook.records import Record, save_record
 from grader.results.report import ReportError, build_report, write_report

@@ -1,8 +1,8 @@
 """Re-running autograde skips what is graded and unchanged; --force regrades; a fresh course works."""
 import pytest
-
 from fixtures.make_submissions import PERFECT_CUBE, PERFECT_SQUARE
 from fixtures.toy import TOY, hand_in_synthetic, toy_course
+
 from grader.autograde import autograde
 from grader.cli import main
 from grader.gradebook.gradebook import course_scores

@@ -11,18 +11,16 @@ tests form their own group, so ``-n 2 --dist loadgroup`` runs the two in paralle
 """
 import json
 import os
-import signal
 import socket
 import threading
 import time
 from pathlib import Path
 
-import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from grader.run import kernels, sandbox
 from grader.config import REPO_ROOT, apply_kernel_environment
+from grader.run import kernels, sandbox
 from grader.run.kernels import GradingExecute, Zygote
 from grader.run.sandbox import GiB, Limits, Sandbox
 
@@ -460,6 +458,7 @@ def _toy_answers(root: Path) -> dict[str, str]:
 @BATCH
 def test_a_hostile_batch_is_graded_and_nothing_escapes(tmp_path):
     from fixtures.toy import TOY, hand_in_synthetic, toy_course
+
     from grader.autograde import autograde
 
     course = toy_course(tmp_path / "course")
@@ -487,6 +486,7 @@ def test_a_hostile_batch_is_graded_and_nothing_escapes(tmp_path):
 @BATCH
 def test_auto_without_bubblewrap_warns_once_and_flags_every_record(tmp_path, monkeypatch, capfd):
     from fixtures.toy import TOY, hand_in_synthetic, toy_course
+
     from grader.autograde import autograde
 
     monkeypatch.setattr(sandbox, "bwrap_path", lambda: None)

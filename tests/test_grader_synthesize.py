@@ -1,9 +1,9 @@
 """Synthetic submissions (grader.course.synthesize) and the scenario fixtures made from them."""
 import nbformat
 import pytest
-
 from fixtures import make_submissions
 from fixtures.toy import HERE, TOY, toy_course
+
 from grader.course.synthesize import solution_sources, student_notebook, write_submission
 
 pytestmark = pytest.mark.xdist_group("grader-synthesize")

@@ -2,10 +2,10 @@
 import shutil
 
 import pytest
-
 from fixtures.toy import HERE, TOY, toy_course
-from grader.course.build import build
+
 from grader.cli import main
+from grader.course.build import build
 from grader.course.validate import validate_notebook
 
 pytestmark = pytest.mark.xdist_group("grader-validate")

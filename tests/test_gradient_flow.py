@@ -9,8 +9,13 @@ import pytest
 
 from course_utils import gru, lstm, simple_rnn
 from course_utils.activations import sigmoid
-from course_utils.gradient_flow import (CELLS, adding_model, gradient_norms_by_lag,
-                                        recurrent_layer, state_path_norms)
+from course_utils.gradient_flow import (
+    CELLS,
+    adding_model,
+    gradient_norms_by_lag,
+    recurrent_layer,
+    state_path_norms,
+)
 from course_utils.weights import random_weights, rnn_param_count
 
 BATCH, STEPS, INPUT_DIM, UNITS = 3, 5, 2, 3
@@ -123,13 +128,13 @@ def path_norms_by_finite_differences(cell, x, weights, reset_after=True):
             h_seq, c_seq = lstm.lstm_forward(head, zeros, zeros, *weights)
             h, c = h_seq[:, -1], c_seq[:, -1]
 
-            def run(c_start, h=h):   # h_{T-k} held fixed, c_{T-k} perturbed
+            def run(c_start, h=h, tail=tail):   # h_{T-k} held fixed, c_{T-k} perturbed
                 return lstm.lstm_forward(tail, h, c_start, *weights)[1][:, -1]
             jac = jacobian_by_finite_differences(run, c)
         else:
             h = gru.gru_forward(head, zeros, *weights, reset_after=reset_after)[:, -1]
             jac = jacobian_by_finite_differences(
-                lambda h_start: gru.gru_forward(tail, h_start, *weights,
+                lambda h_start, tail=tail: gru.gru_forward(tail, h_start, *weights,
                                                 reset_after=reset_after)[:, -1], h)
         norms.append(np.linalg.norm(jac, axis=(1, 2)).mean())
     return np.array(norms)

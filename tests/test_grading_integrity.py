@@ -18,12 +18,12 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from hostile.submissions import FULL, HOSTILE, LESSON, RENAMED
 
 from grader.autograde import autograde
 from grader.config import REPO_ROOT, Course
-from grader.gradebook.gradebook import course_scores
 from grader.course.synthesize import student_notebook, write_submission
-from hostile.submissions import FULL, HOSTILE, LESSON, RENAMED
+from grader.gradebook.gradebook import course_scores
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("grading-integrity")]
 

@@ -157,7 +157,7 @@ def _path_parts(tree: ast.AST) -> set[int]:
 def test_production_code_never_refers_to_tests(package):
     """No string in code (docstrings aside) names a path under tests/."""
     found = []
-    for module, path in _modules(package).items():
+    for path in _modules(package).values():
         tree = ast.parse(path.read_text(), str(path))
         docs, parts = _docstrings(tree), _path_parts(tree)
         for node in ast.walk(tree):

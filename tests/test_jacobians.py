@@ -31,7 +31,7 @@ def test_step_jacobian_matches_finite_differences(rng, batch, steps, input_dim, 
     J = jacobians.rnn_step_jacobian(x[:, 0], h0, W, U, b)
     assert J.shape == (batch, units, units)
     for n in range(batch):
-        fd = _fd_jacobian(lambda h: np.tanh(x[n, 0] @ W + h @ U + b), h0[n])
+        fd = _fd_jacobian(lambda h, n=n: np.tanh(x[n, 0] @ W + h @ U + b), h0[n])
         assert relative_error(J[n], fd) < 1e-8
 
 

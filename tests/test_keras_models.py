@@ -5,16 +5,20 @@ zero) and its output is recomputed independently from ``course_utils.lstm`` /
 ``course_utils.gru`` and a numpy Dense layer; parameter counts are recomputed
 from ``course_utils.weights.rnn_param_count``.
 """
-import course_utils  # noqa: F401  (first: quiet TensorFlow)
-
 import keras
 import numpy as np
 import pytest
 
+import course_utils  # noqa: F401  (first: quiet TensorFlow)
 from course_utils.gru import gru_forward
-from course_utils.keras_models import (RECURRENT_LAYERS, EpochTimer, build_bidirectional_tagger,
-                                       build_stacked_model, median_seconds_per_epoch,
-                                       time_ratio_sentence)
+from course_utils.keras_models import (
+    RECURRENT_LAYERS,
+    EpochTimer,
+    build_bidirectional_tagger,
+    build_stacked_model,
+    median_seconds_per_epoch,
+    time_ratio_sentence,
+)
 from course_utils.lstm import lstm_forward
 from course_utils.weights import rnn_param_count
 
@@ -143,7 +147,7 @@ def test_seconds_per_epoch_is_the_median_without_the_first_epoch():
     assert timer.seconds_per_epoch == 3.0
     timer.epoch_seconds = []
     with pytest.raises(ValueError, match="no epoch"):
-        timer.seconds_per_epoch
+        _ = timer.seconds_per_epoch
 
 
 def test_median_seconds_per_epoch_is_what_the_timer_reports():

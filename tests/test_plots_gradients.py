@@ -8,8 +8,11 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from course_utils.plots.gradients import (plot_clipping_by_lag,  # noqa: E402
-                                          plot_clipping_directions, plot_gradient_norms_by_lag)
+from course_utils.plots.gradients import (  # noqa: E402
+    plot_clipping_by_lag,
+    plot_clipping_directions,
+    plot_gradient_norms_by_lag,
+)
 
 
 @pytest.fixture(autouse=True)

@@ -10,8 +10,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from course_utils.plots.training import (CELL_COLORS, plot_learning_curves,  # noqa: E402
-                                         plot_model_comparison)
+from course_utils.plots.training import CELL_COLORS, plot_learning_curves, plot_model_comparison  # noqa: E402
 
 HISTORIES = {
     "SimpleRNN": {"loss": [0.20, 0.18, 0.17], "val_loss": [0.19, 0.17, 0.17]},

@@ -12,8 +12,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.colors import to_rgba  # noqa: E402
 
-from course_utils.plots.rnn_diagram import (  # noqa: E402
-    CELL_COLOR, DENSE_COLOR, WEIGHTS_LABEL, draw_rnn_diagram)
+from course_utils.plots.rnn_diagram import CELL_COLOR, DENSE_COLOR, WEIGHTS_LABEL, draw_rnn_diagram  # noqa: E402
 
 PIXEL_TOLERANCE = 3.0
 

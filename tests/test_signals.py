@@ -3,8 +3,7 @@ import numpy as np
 import pytest
 
 from course_utils import gru
-from course_utils.data.signals import (exponential_moving_average, half_life, noisy_sine,
-                                       noisy_steps)
+from course_utils.data.signals import exponential_moving_average, half_life, noisy_sine, noisy_steps
 
 
 @pytest.mark.parametrize("make", [noisy_sine, noisy_steps])

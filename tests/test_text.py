@@ -6,7 +6,6 @@ import pytest
 
 from course_utils.data import text
 
-
 # ---------------------------------------------------------------- vocabulary
 
 def test_vocabulary_is_printable_ascii_without_duplicates():

@@ -12,7 +12,6 @@ from course_utils import text_classifier as tc
 from course_utils.data import docstrings
 from course_utils.tokenizer import PAD, UNKNOWN, Vocabulary, tokenize
 
-
 # ---------------------------------------------------------------- the corpus
 
 def test_corpus_has_three_disjoint_splits_of_labelled_english():
@@ -115,6 +114,7 @@ def test_pad_batch_post_pre_and_truncation():
 
 def test_masked_rnn_forward_matches_keras_with_a_mask(rng):
     import keras
+
     from course_utils.weights import keras_layer, random_weights
 
     weights = random_weights("simple_rnn", 3, 4, seed=3)

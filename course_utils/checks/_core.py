@@ -176,7 +176,7 @@ def _modifies_inputs(name, names, returned_none) -> StudentCodeError:
             f"whoever called it still needs that array, so build new arrays "
             f"(e.g. {first} = {first} + ...) and leave the inputs as they came."),
             reread=EXERCISE_SECTIONS.get(name, "")).describe()
-        + (f"\nIt also returned None: return the new arrays (did you forget `return`?)."
+        + ("\nIt also returned None: return the new arrays (did you forget `return`?)."
            if returned_none else ""))
 
 

@@ -17,8 +17,19 @@ import numpy as np
 from course_utils.weights import random_weights
 
 from . import _localise
-from ._core import (ATOL, DIAGNOSIS_ATOL, Mistake, StudentCodeError, call_student, compare,
-                    explain, found_mistakes, matches, passed, to_array)
+from ._core import (
+    ATOL,
+    DIAGNOSIS_ATOL,
+    Mistake,
+    StudentCodeError,
+    call_student,
+    compare,
+    explain,
+    found_mistakes,
+    matches,
+    passed,
+    to_array,
+)
 
 _errstate = np.errstate  # captured before any student code runs, like _core's numpy functions
 _round = np.round

@@ -15,8 +15,15 @@ import numpy as np
 from .. import simple_rnn
 from ..finite_differences import numerical_gradient
 from ._core import Mistake, call_student, checker, compare, explain, passed, to_array
-from ._gradients import (changed_keys, found_in_gradients, forward_mistakes, reread,
-                         rnn_problem, shape_text, states)
+from ._gradients import (
+    changed_keys,
+    forward_mistakes,
+    found_in_gradients,
+    reread,
+    rnn_problem,
+    shape_text,
+    states,
+)
 
 __all__ = ["check_rnn_backward"]
 

@@ -28,8 +28,18 @@ from .. import gated_backward, lstm
 from ..activations import sigmoid
 from ..finite_differences import numerical_gradient
 from ..weights import random_weights
-from ._core import (ATOL, Mistake, StudentCodeError, call_student, checker, compare, explain,
-                    matches, passed, to_array)
+from ._core import (
+    ATOL,
+    Mistake,
+    StudentCodeError,
+    call_student,
+    checker,
+    compare,
+    explain,
+    matches,
+    passed,
+    to_array,
+)
 from ._gradients import changed_keys, found_in_gradients
 from ._probes import LARGE_PRE_ACTIVATION, hand_sized
 

@@ -18,7 +18,7 @@ import numpy as np
 
 from .. import conventions, gru
 from ..weights import random_weights
-from ._core import Mistake, call_student, checker, compare, matches, passed, to_array
+from ._core import Mistake, call_student, checker, compare, passed, to_array
 
 __all__ = ["check_flip_update_convention"]
 

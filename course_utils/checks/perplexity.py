@@ -10,8 +10,7 @@ answers to every probe. Everything is computed at import time.
 import numpy as np
 
 from .. import language_model as reference
-from ._core import (DIAGNOSIS_ATOL, Mistake, call_student, checker, explain, passed, same,
-                    to_array)
+from ._core import DIAGNOSIS_ATOL, Mistake, call_student, checker, explain, passed, same, to_array
 from ._language_model import shape_text, softmax_rows
 
 __all__ = ["check_perplexity"]
@@ -123,7 +122,7 @@ def check_perplexity(fn, *, hidden=False):
     probes = PROBES[bool(hidden)]
     answers = [to_array(call_student(fn, *args, name="perplexity"), "the perplexity")
                for args, *_ in probes]
-    for got, (args, expected, mistakes, context) in zip(answers, probes):
+    for got, (_args, expected, mistakes, context) in zip(answers, probes):
         if same(got, expected, 1e-6 * max(1.0, expected)):
             continue
         # Name a mistake only if it explains the answers to every probe (but those that

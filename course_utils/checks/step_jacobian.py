@@ -12,8 +12,7 @@ import numpy as np
 
 from .. import jacobians
 from ._core import Mistake, call_student, checker, passed
-from ._gradients import (compare_with_hint, forward_mistakes, reread, rnn_problem,
-                             shape_text, states)
+from ._gradients import compare_with_hint, forward_mistakes, reread, rnn_problem, shape_text, states
 
 __all__ = ["check_rnn_step_jacobian"]
 

@@ -28,8 +28,19 @@ import numpy as np
 from .. import masking as reference
 from .. import text_classifier as classifier_reference
 from ..weights import keras_layer
-from ._core import (DIAGNOSIS_ATOL, Mistake, call_student, checker, compare, explain,
-                    found_mistakes, matches, passed, same, to_array)
+from ._core import (
+    DIAGNOSIS_ATOL,
+    Mistake,
+    call_student,
+    checker,
+    compare,
+    explain,
+    found_mistakes,
+    matches,
+    passed,
+    same,
+    to_array,
+)
 from ._probes import Output, Probe, check_probes, hand_sized, probe_weights
 from .misconceptions import reread_text
 from .variants import masked_unroll, pad_variants

@@ -4,7 +4,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from .._shapes import CELL_LABELS
-from .training import CELL_COLORS   # one colour per cell type, the same in every figure
+from .training import CELL_COLORS  # one colour per cell type, the same in every figure
 
 __all__ = ["plot_gradient_flow", "plot_state_paths"]
 

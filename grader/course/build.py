@@ -21,8 +21,14 @@ from pathlib import Path
 
 import nbformat
 
-from ..config import (SOURCE_DIR, Course, course_directory, ensure_tools_on_path, nbgrader_config,
-                      quiet_nbgrader_logs)
+from ..config import (
+    SOURCE_DIR,
+    Course,
+    course_directory,
+    ensure_tools_on_path,
+    nbgrader_config,
+    quiet_nbgrader_logs,
+)
 
 MARKER_KEY = "grader"
 

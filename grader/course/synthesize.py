@@ -20,8 +20,8 @@ from typing import Mapping
 
 import nbformat
 
-from .build import generate
 from ..config import Course
+from .build import generate
 
 SOLUTION_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
 

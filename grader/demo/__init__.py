@@ -23,9 +23,9 @@ from pathlib import Path
 
 from ..autograde import autograde
 from ..config import Course
+from ..course.synthesize import solution_sources, student_notebook, write_submission
 from ..results.feedback import generate_feedback
 from ..results.report import write_report
-from ..course.synthesize import solution_sources, student_notebook, write_submission
 from ..results.tables import text_table
 from .scenarios import scenarios
 

@@ -13,8 +13,8 @@ import contextlib
 import warnings
 from pathlib import Path
 
-from ..course.build import generate
 from ..config import Course
+from ..course.build import generate
 from ..nbgrader_seam import use_inprocess_alembic_head
 from .records import Record
 

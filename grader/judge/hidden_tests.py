@@ -74,11 +74,36 @@ def html_text(page: str) -> str:
     return re.sub(r"\x1b\[[0-9;]*m", "", text)
 
 
+_JSON_ESCAPE = re.compile(r"\\(u[0-9a-fA-F]{4}|[nrt\"\\/])")
+_JSON_CHARS = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\", "/": "/"}
+
+
+def _json_unescape(text: str) -> str:
+    return _JSON_ESCAPE.sub(lambda m: chr(int(m[1][1:], 16)) if m[1][0] == "u"
+                            else _JSON_CHARS[m[1]], text)
+
+
+def page_views(page: str) -> list[str]:
+    """Every reading of a raw HTML file in which a line of source could show.
+
+    The bytes themselves; entities decoded (attributes, ``&lt;``); every tag
+    removed but scripts, styles and comments kept (syntax highlighting splits a
+    line into ``<span>``s); and JSON string escapes decoded (notebook JSON or
+    widget state embedded in a ``<script>``); ANSI colour codes removed.
+    """
+    unescaped = html.unescape(page)
+    untagged = html.unescape(re.sub(r"<[^>]+>", "", page))
+    views = [page, unescaped, untagged, _json_unescape(unescaped), _json_unescape(untagged)]
+    return [re.sub(r"\x1b\[[0-9;]*m", "", view) for view in views]
+
+
 def find_leaks(page: str, secrets: list[str]) -> list[str]:
-    """The secrets that appear in an HTML page's text."""
-    text = html_text(page)
-    squashed = re.sub(r"\s+", "", text)
-    return [s for s in secrets if s in text or re.sub(r"\s+", "", s) in squashed]
+    """The secrets found anywhere in a raw HTML page (see :func:`page_views`), whitespace
+    differences ignored."""
+    views = page_views(page)
+    squashed = [re.sub(r"\s+", "", view) for view in views]
+    return [s for s in secrets
+            if any(s in view for view in views) or any(re.sub(r"\s+", "", s) in v for v in squashed)]
 
 
 def _redact_output(output, secrets: list[str]) -> None:

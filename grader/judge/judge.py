@@ -34,17 +34,17 @@ import importlib
 import importlib.util
 import io
 import json
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
 from nbformat.v4 import new_code_cell, new_output
-from traitlets import Bool, Integer, List as ListTrait, Unicode
+from traitlets import Bool, Integer, Unicode
+from traitlets import List as ListTrait
 
+from ..run.kernels import GradingExecute
 from . import judge_agent
 from .integrity import parse_cell
-from ..run.kernels import GradingExecute
 
 AGENT_SOURCE = Path(judge_agent.__file__).read_text()
 MAX_REPLY_CHARS = 256 * 2**20

@@ -20,9 +20,9 @@ import nbformat
 
 from ..config import Course, course_directory, ensure_tools_on_path, nbgrader_config, quiet_nbgrader_logs
 from ..gradebook.gradebook import gradebook
+from ..gradebook.records import load_records
 from ..judge.hidden_tests import HideHiddenTests, find_leaks, secret_lines
 from ..nbgrader_seam import feedback_preprocessors
-from ..gradebook.records import load_records
 
 _UNGRADED_TEXT = {
     "missing": "No notebook was submitted for this lesson.",

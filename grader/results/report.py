@@ -23,8 +23,8 @@ import nbformat
 
 from ..config import Course
 from ..gradebook.gradebook import course_scores
-from ..judge.outcomes import is_test_cell, known_misconceptions
 from ..gradebook.records import FLAGS, load_records
+from ..judge.outcomes import is_test_cell, known_misconceptions
 from .tables import markdown_table, text_table
 
 

@@ -59,7 +59,7 @@ def _preload(modules: list[str]) -> tuple[list[str], list[str]]:
     for name in modules:
         try:
             importlib.import_module(name)
-        except BaseException:  # a broken optional module must not stop grading
+        except BaseException:  # noqa: BLE001 - a broken optional module (even one that exits) must not stop grading
             failed.append(name)
         else:
             loaded.append(name)
@@ -92,7 +92,7 @@ def _write_private(path: str, data: bytes, mode: int = 0o600) -> None:
 
 def _copy_tree(source: str, dest: str) -> None:
     """Copy regular files (never symlinks) from ``source`` into ``dest``."""
-    for parent, dirs, names in os.walk(source):
+    for parent, _dirs, names in os.walk(source):
         rel = os.path.relpath(parent, source)
         target = dest if rel == "." else os.path.join(dest, rel)
         os.makedirs(target, exist_ok=True)
