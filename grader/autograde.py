@@ -220,6 +220,7 @@ def _grade(job: dict, record: Record, extra: dict) -> None:
     config.JudgedExecute.checker_path = [str(course.source / assignment)]
     config.JudgedExecute.trusted_notebook = job["release_notebook"]
     config.JudgedExecute.judge_tests = job.get("judge", True)
+    config.JudgedExecute.skip_demo_cells = not job.get("run_all_cells", False)
     coursedir = course_directory(course, config, assignment_id=assignment, student_id=student)
     converter = Autograde(coursedir=coursedir, config=config)
     converter.force = True
@@ -236,6 +237,8 @@ def _grade(job: dict, record: Record, extra: dict) -> None:
     report = judge.LAST_REPORT
     if report.truncated_cells:
         record.add_flag("output-truncated", *(f"cell {i}" for i in report.truncated_cells))
+    if report.not_run_cells:   # demonstration cells skipped (their note is in the feedback)
+        record.details["not-run"] = list(report.not_run_cells)
     if report.unjudged_cells:  # not calls of a known checker: they ran in the kernel
         record.details["unjudged"] = list(report.unjudged_cells)
     if report.reference_calls:
@@ -370,11 +373,12 @@ def autograde(course: Course, assignment: str, *, jobs: int | None = None, force
               students: list[str] | None = None, cell_timeout: int = CELL_TIMEOUT,
               notebook_timeout: float | None = None, warm_kernels: bool = True,
               progress: bool = True, trust_kernel: bool = False, sandbox: str = "auto",
-              memory: int | str | None = None) -> AutogradeResult:
+              memory: int | str | None = None, run_all_cells: bool = False) -> AutogradeResult:
     """Grade ``submitted/*/<assignment>/`` (or only ``students``); see the module docstring.
 
     ``trust_kernel=True`` runs test cells in the student's kernel as plain nbgrader does
     (scores can then be gamed): only for benchmarks and trusted runs.
+    ``run_all_cells=True`` runs the demonstration cells too (``grader.run.demo_cells``).
     """
     from tqdm import tqdm
 
@@ -416,6 +420,7 @@ def autograde(course: Course, assignment: str, *, jobs: int | None = None, force
                 "template_db": str(template_db), "release_notebook": str(release_notebook),
                 "workdir": str(tmp / "work"), "cell_timeout": cell_timeout,
                 "notebook_timeout": notebook_timeout, "judge": not trust_kernel,
+                "run_all_cells": run_all_cells,
             })
 
         bar = tqdm(total=len(todo), desc=f"autograde {assignment}", unit="nb",

@@ -39,7 +39,8 @@ def _cmd_check(args) -> int:
         return 0
     if report.diff:
         print(report.diff, end="" if report.diff.endswith("\n") else "\n")
-    print("lessons/ is out of sync with solutions/, or a test cell cannot be judged:")
+    print("lessons/ is out of sync with solutions/, a test cell cannot be judged, or a "
+          "'demo' cell cannot be skipped at grading:")
     for problem in report.problems:
         print(f"  - {problem}")
     print("Edit solutions/ only, then run `python -m grader build` and commit both.")
@@ -70,7 +71,7 @@ def _cmd_autograde(args) -> int:
                        students=args.student or None, cell_timeout=args.timeout,
                        warm_kernels=not args.cold_kernels, progress=not args.no_progress,
                        trust_kernel=args.trust_kernel, sandbox=args.sandbox,
-                       memory=args.memory)
+                       memory=args.memory, run_all_cells=args.run_all_cells)
     if result.graded:
         print(_records_table(result.graded))
     if result.skipped:
@@ -166,6 +167,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--cold-kernels", action="store_true",
                    help="start every kernel from scratch instead of forking a pre-imported one")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--run-all-cells", action="store_true",
+                   help="run the lessons' demonstration cells too (tagged 'demo'; skipped by "
+                        "default, as no score depends on them)")
     p.add_argument("--trust-kernel", action="store_true",
                    help="run test cells in the student's kernel, as plain nbgrader does (scores "
                         "can be gamed; for benchmarks and trusted runs only)")

@@ -136,3 +136,24 @@ def test_jobs_1_gives_the_same_scores_as_jobs_2(graded_lesson, tmp_path):
     for name in names:
         assert sequential[name].score == parallel[name].score, name
         assert [t["points"] for t in sequential[name].tests] == [t["points"] for t in parallel[name].tests]
+
+
+@pytest.mark.parametrize("lesson", [_lesson(x) for x in LESSONS])
+def test_skipping_demo_cells_changes_no_score(graded_lesson, lesson, tmp_path):
+    """The same class graded again with every cell run (--run-all-cells): the same points for
+    every test cell of every student; the skipped cells are named in the feedback."""
+    course, skipped, _ = graded_lesson(lesson)
+    solution = skipped["solution"]
+    assert solution.details.get("not-run"), "grading skipped no demonstration cell"
+    page = html_text(course.feedback_html("solution", lesson).read_text())
+    assert page.count("not run at grading") == len(solution.details["not-run"])
+    full = _course_with(lesson, tmp_path)
+    for student, nb in _class(full, lesson).items():
+        write_submission(full, student, lesson, nb)
+    ran_all = {r.student: r for r in autograde(full, lesson, jobs=JOBS, progress=False,
+                                               run_all_cells=True).graded}
+    for name, record in skipped.items():
+        assert not ran_all[name].details.get("not-run"), name
+        assert ran_all[name].score == record.score, name
+        assert [(t["grade_id"], t["points"]) for t in ran_all[name].tests] == \
+            [(t["grade_id"], t["points"]) for t in record.tests], name

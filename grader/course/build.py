@@ -199,6 +199,14 @@ def unjudgeable_test_cells(course: Course, assignment: str) -> list[str]:
     return problems
 
 
+def unsafe_demo_cells(course: Course, assignment: str) -> list[str]:
+    """Why grading could not skip the cells tagged ``demo`` (``grader.run.demo_cells``)."""
+    from ..run.demo_cells import problems
+
+    nb = nbformat.read(str(course.source_notebook(assignment)), as_version=4)
+    return [f"{assignment}: {problem}" for problem in problems(nb)]
+
+
 def check(course: Course, assignments: list[str] | None = None) -> SyncReport:
     """Compare ``lessons/`` with a fresh build; never writes into the course."""
     every = course.assignments()
@@ -220,6 +228,7 @@ def check(course: Course, assignments: list[str] | None = None) -> SyncReport:
                     diffs.append(_file_diff(have_dir / name, want_dir / name, f"lessons/{assignment}/{name}"))
     for assignment in report.checked:
         report.problems += unjudgeable_test_cells(course, assignment)
+        report.problems += unsafe_demo_cells(course, assignment)
     if not assignments and course.release.is_dir():
         for folder in sorted(course.release.glob("*")):
             if folder.is_dir() and folder.name not in every:

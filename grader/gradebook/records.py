@@ -147,4 +147,5 @@ def source_fingerprint(course: Course, assignment: str) -> str:
     nb = json.loads(course.source_notebook(assignment).read_text())
     return _digest(x for cell in nb.get("cells", [])
                    for x in (cell.get("cell_type"), "".join(cell.get("source", "")),
-                             json.dumps(cell.get("metadata", {}).get("nbgrader", {}), sort_keys=True)))
+                             json.dumps(cell.get("metadata", {}).get("nbgrader", {}), sort_keys=True),
+                             json.dumps(sorted(cell.get("metadata", {}).get("tags", [])))))

@@ -42,6 +42,7 @@ from nbformat.v4 import new_code_cell, new_output
 from traitlets import Bool, Integer, Unicode
 from traitlets import List as ListTrait
 
+from ..run import demo_cells
 from ..run.kernels import GradingExecute
 from . import judge_agent
 from .integrity import parse_cell
@@ -59,6 +60,7 @@ class JudgeReport:
     judged_cells: list[str] = field(default_factory=list)
     unjudged_cells: list[str] = field(default_factory=list)   # no checker call found: ran in the kernel
     truncated_cells: list[int] = field(default_factory=list)
+    not_run_cells: list[int] = field(default_factory=list)    # demo cells skipped (indices)
     reference_calls: set[str] = field(default_factory=set)    # exercise names
     timed_out: bool = False
 
@@ -282,6 +284,9 @@ class JudgedExecute(GradingExecute):
                                "setup cell a student may delete)").tag(config=True)
     judge_tests = Bool(True, help="Judge test cells here; False runs them in the kernel as "
                        "nbgrader does (scores can be gamed: benchmarks only)").tag(config=True)
+    skip_demo_cells = Bool(True, help="Skip the lesson's demonstration cells (tagged 'demo'), "
+                           "when nothing that runs reads what they define "
+                           "(grader.run.demo_cells)").tag(config=True)
     max_output_bytes = Integer(1_000_000, help="Stored output kept per cell").tag(config=True)
     max_notebook_output_bytes = Integer(8_000_000, help="Stored output kept per notebook").tag(
         config=True)
@@ -294,6 +299,7 @@ class JudgedExecute(GradingExecute):
         trusted = nbformat.read(self.trusted_notebook, as_version=4) if self.trusted_notebook else nb
         self._checkers = checker_imports(trusted)
         self._exercises = exercise_names(trusted)
+        self._not_run = demo_cells.cells_to_skip(nb, trusted) if self.skip_demo_cells else set()
         self._agent_ready = False
         self._in_rpc = False
         self._notebook_bytes = 0
@@ -303,6 +309,11 @@ class JudgedExecute(GradingExecute):
         from .outcomes import is_test_cell
 
         self._cell_bytes, self._cell_cut = 0, False
+        if index in self._not_run:
+            cell.outputs = [new_output("stream", name="stdout", text=demo_cells.SKIPPED_NOTE)]
+            cell.execution_count = None
+            self.report.not_run_cells.append(index)
+            return cell, resources
         if is_test_cell(cell) and self.judge_tests:
             calls = parse_test_cell(cell.source)
             if calls is not None and all(c.checker in self._checkers for c in calls):
