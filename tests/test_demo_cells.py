@@ -1,4 +1,4 @@
-"""Demonstration cells (tagged ``demo``): which ones grading may skip, read statically."""
+"""Demonstration cells (tagged ``demo``): which ones grading may skip, read statically (no kernel: fast tier)."""
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
