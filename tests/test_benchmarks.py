@@ -1,0 +1,92 @@
+"""benchmarks/autograde_speed.py: its pure helpers (lesson list, score comparison, the table).
+
+Nothing here grades: the benchmark itself is run by hand (`make bench`).
+"""
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "autograde_speed.py"
+spec = importlib.util.spec_from_file_location("autograde_speed", SCRIPT)
+bench = importlib.util.module_from_spec(spec)
+sys.modules[spec.name] = bench  # dataclasses look their module up there
+spec.loader.exec_module(bench)
+
+LESSONS = ["01_simple_rnn", "03_gru", "04_lstm"]
+
+
+def test_the_lessons_are_the_solution_folders():
+    lessons = bench.available_lessons()
+    assert lessons == sorted(lessons)
+    assert {"01_simple_rnn", "03_gru", "04_lstm"} <= set(lessons)
+
+
+@pytest.mark.parametrize("values, expected", [
+    (None, ["01_simple_rnn"]),
+    (["all"], LESSONS),
+    (["04_lstm,03_gru"], ["04_lstm", "03_gru"]),
+    (["04_lstm", "03_gru", "04_lstm"], ["04_lstm", "03_gru"]),
+    (["03_gru, all"], ["03_gru", "01_simple_rnn", "04_lstm"]),
+    (["03_gru,"], ["03_gru"]),
+])
+def test_lesson_arguments(values, expected):
+    assert bench.parse_lessons(values, LESSONS) == expected
+
+
+def test_an_unknown_lesson_is_refused():
+    with pytest.raises(ValueError, match="05_nope"):
+        bench.parse_lessons(["03_gru,05_nope"], LESSONS)
+
+
+def test_scores_are_compared_student_by_student():
+    plain = {"a": (3.0, 5.0), "b": (5.0, 5.0), "c": (0.0, 5.0)}
+    assert bench.compare_scores(plain, dict(plain)) == {}
+    assert bench.compare_scores(plain, {"a": (3.0, 5.0), "b": (4.0, 5.0), "d": (1.0, 5.0)}) == {
+        "b": ((5.0, 5.0), (4.0, 5.0)), "c": ((0.0, 5.0), None), "d": (None, (1.0, 5.0))}
+
+
+def test_batch_overhead_is_the_wall_time_the_records_do_not_explain():
+    assert bench.batch_overhead(30.0, [10.0, 10.0, 10.0, 10.0], jobs=2) == pytest.approx(10.0)
+    assert bench.batch_overhead(30.0, [10.0], jobs=2) == pytest.approx(20.0)  # one job busy
+    assert bench.batch_overhead(30.0, [], jobs=2) == pytest.approx(30.0)
+
+
+def result(lesson, students, plain, ours, every=None, differ=None):
+    r = bench.LessonResult(lesson, students, times={"plain": [plain], "ours": [ours]})
+    if every is not None:
+        r.times["all-cells"] = [every]
+    r.record_seconds = [1.0] * students
+    r.overheads = [2.0]
+    r.differences = differ or {}
+    return r
+
+
+def test_the_table_has_a_row_per_lesson_and_the_course_totals():
+    table = bench.results_table([result("03_gru", 2, 20.0, 10.0),
+                                 result("04_lstm", 4, 40.0, 10.0,
+                                        differ={"ours": {"s001": ((5.0, 5.0), (4.0, 5.0))}})],
+                                ["plain", "ours"], jobs=2)
+    lines = table.splitlines()
+    assert lines[0].split() == ["lesson", "students", "plain", "s/nb", "ours", "s/nb", "plain/ours",
+                                "ours", "rec", "s/nb", "ours", "overhead", "s", "scores", "same"]
+    by_lesson = {line.split()[0]: line.split() for line in lines if line.startswith(("0", "course"))}
+    assert by_lesson["03_gru"] == ["03_gru", "2", "10.00", "5.00", "2.00x", "1.00", "2.0", "yes"]
+    assert by_lesson["04_lstm"] == ["04_lstm", "4", "10.00", "2.50", "4.00x", "1.00", "2.0", "no", "(1)"]
+    # course: 6 notebooks, 60 s plain and 20 s ours in all, 3x overall
+    assert by_lesson["course"] == ["course", "6", "60.0s", "20.0s", "3.00x", "1.00", "-", "no", "(1)"]
+
+
+def test_all_cells_columns_only_when_asked_and_a_failed_lesson_is_shown():
+    assert "skip saves" not in bench.results_table([result("03_gru", 2, 20.0, 10.0)], ["plain", "ours"], 2)
+    failed = bench.LessonResult("04_lstm", 2, times={"plain": [], "ours": [], "all-cells": []},
+                                failure="command failed")
+    table = bench.results_table([result("03_gru", 2, 20.0, 10.0, every=12.5), failed],
+                                ["plain", "ours", "all-cells"], jobs=2)
+    assert "skip saves" in table and "all-cells s/nb" in table
+    by_lesson = {line.split()[0]: line.split() for line in table.splitlines()
+                 if line.startswith(("0", "course"))}
+    assert by_lesson["03_gru"][2:7] == ["10.00", "5.00", "6.25", "2.00x", "20%"]
+    assert by_lesson["04_lstm"][-1] == "FAILED"
+    assert by_lesson["course"][-3:] == ["yes,", "1", "failed"]
