@@ -189,8 +189,8 @@ def results_table(results: list[LessonResult], sides: list[str], jobs: int) -> s
         if row[0] == "course":
             lines.append(lines[1])
         lines.append("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths))))
-    legend = [f"s/nb: median wall seconds per notebook; plain/ours: speed-up; scores same: every "
-              f"student scored as with {reference}",
+    legend = [f"s/nb: median wall seconds per notebook; {'plain/ours: speed-up; ' if 'plain' in sides else ''}"
+              f"scores same: every student scored as with {reference}",
               f"ours rec s/nb: median 'seconds' of ours' grading records; ours overhead s: ours' wall "
               f"time minus the records' sum / {jobs} jobs (median over repeats)"]
     if "all-cells" in sides:
