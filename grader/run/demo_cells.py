@@ -215,18 +215,12 @@ def cell_names(source: str) -> Names:
         if isinstance(stmt, _UNCONDITIONAL):
             names.rebinds |= new
         bound |= new
-        names.reads_now |= before
     return names
 
 
 # Statements whose bindings always happen when the cell runs (not inside if/for/try...).
 _UNCONDITIONAL = (ast.Assign, ast.AnnAssign, ast.Import, ast.ImportFrom, ast.FunctionDef,
                   ast.AsyncFunctionDef, ast.ClassDef)
-
-
-def _conflicts(writer: Names, reader: Names, modules: set[str]) -> set[str]:
-    written = writer.defines | (writer.changes - modules)
-    return written & (reader.reads_now | reader.reads_later)
 
 
 @dataclass
@@ -243,12 +237,6 @@ class Problem:
                 f"cell {self.reader_index} too")
 
 
-def _analyse(sources: list[str]):
-    names = [cell_names(s) for s in sources]
-    modules = set().union(*(n.modules for n in names)) if names else set()
-    return names, modules
-
-
 def conflicts(sources: list[str], skipped: set[int]) -> list[Problem]:
     """Reads by cells that run of names that skipped cells write.
 
@@ -258,7 +246,12 @@ def conflicts(sources: list[str], skipped: set[int]) -> list[Problem]:
     A cell that reads names dynamically (``globals()``, ``eval``...) conflicts
     with every skipped cell; an unparsable skipped cell with every cell after it.
     """
-    names, modules = _analyse(sources)
+    return _conflicts([cell_names(s) for s in sources], skipped)
+
+
+def _conflicts(names: list[Names], skipped: set[int]) -> list[Problem]:
+    """:func:`conflicts` on cells already read."""
+    modules = set().union(*(n.modules for n in names))
     found = []
     for d in sorted(skipped):
         written = names[d].defines | (names[d].changes - modules)
@@ -284,15 +277,16 @@ def conflicts(sources: list[str], skipped: set[int]) -> list[Problem]:
 def problems(nb) -> list[str]:
     """Why the ``demo`` tags of a solution notebook are unsafe ([] when they are safe)."""
     code = [(i, c) for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+    names = [cell_names(c.source) for _, c in code]
     out = []
-    for i, cell in code:
+    for (i, cell), read in zip(code, names):
         meta = cell.get("metadata", {}).get("nbgrader", {})
         if is_demo(cell) and (meta.get("grade") or meta.get("solution")):
             out.append(f"cell {i} is tagged {DEMO_TAG!r} but is an exercise or a test: it must run")
-        elif is_demo(cell) and not cell_names(cell.source).parsed:
+        elif is_demo(cell) and not read.parsed:
             out.append(f"cell {i} is tagged {DEMO_TAG!r} but is not Python the grader can read")
     skipped = {k for k, (_, c) in enumerate(code) if is_demo(c)}
-    for p in conflicts([c.source for _, c in code], skipped):
+    for p in _conflicts(names, skipped):
         out.append(str(Problem(code[p.demo_index][0], code[p.reader_index][0], p.names)))
     return out
 
@@ -308,9 +302,9 @@ def cells_to_skip(submission, released) -> set[int]:
     demo_sources = {c.source for c in released.cells if is_demo(c)}
     code = [(i, c) for i, c in enumerate(submission.cells) if c.cell_type == "code"]
     skipped = {k for k, (_, c) in enumerate(code) if c.source in demo_sources and c.source.strip()}
-    sources = [c.source for _, c in code]
+    names = [cell_names(c.source) for _, c in code]   # read once; the fixpoint only re-pairs
     while True:
-        clashes = conflicts(sources, skipped)
+        clashes = _conflicts(names, skipped)
         if not clashes:
             return {code[k][0] for k in skipped}
         skipped -= {p.demo_index for p in clashes}
