@@ -64,6 +64,7 @@ from .nbgrader_seam import (
     failure_kind,
     take_execution_failure,
     use_inprocess_alembic_head,
+    use_schema_checked_once,
 )
 from .run import kernels
 from .run import sandbox as _sandbox
@@ -99,6 +100,7 @@ def _init_worker(threads: int, preload_notebook: str | None, root: str,
     # to fix and must not reach the instructor's terminal.
     warnings.simplefilter("ignore")
     use_inprocess_alembic_head()
+    use_schema_checked_once()
     # Sandboxed (grader.run.sandbox), the zygote runs in the worker's bubblewrap
     # container and every kernel, warm or cold, is forked in there.
     zygote = kernels.worker_zygote(preload_notebook, root, sandbox_settings)

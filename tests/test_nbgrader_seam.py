@@ -255,3 +255,49 @@ def test_ipykernel_starts_from_launch_new_instance_and_watches_jpy_parent_pid():
     assert "JPY_PARENT_PID" in _source(ipykernel.kernelapp), \
         "ipykernel no longer reads JPY_PARENT_PID: re-check grader/run/kernel_zygote.py (a forked " \
         "kernel must exit with its zygote)"
+
+
+# ------------------------------------------------------------------ 6. metadata schema checked once
+
+def _nbgrader_cell(**meta):
+    import nbformat
+
+    cell = nbformat.v4.new_code_cell("x = 1")
+    cell.metadata["nbgrader"] = {"schema_version": 3, "grade": False, "solution": True,
+                                 "locked": False, "task": False, "grade_id": "a", **meta}
+    return cell
+
+
+def test_metadata_validation_checks_its_schema_once_with_the_same_verdicts(monkeypatch):
+    import jsonschema
+    from nbgrader.nbgraderformat import MetadataValidator, common
+
+    assert "jsonschema.validate(cell.metadata['nbgrader'], self.schema)" in \
+        _source(common.BaseMetadataValidator.validate_cell), \
+        f"nbgrader validates cell metadata another way: {RECHECK} (use_schema_checked_once)"
+    monkeypatch.setattr(common, "jsonschema", jsonschema)
+    cells = [_nbgrader_cell(), _nbgrader_cell(points=2), _nbgrader_cell(grade_id=3),
+             _nbgrader_cell(grade=True), _nbgrader_cell(points="two", grade=True)]
+
+    def verdicts():
+        found = []
+        for cell in cells:
+            try:
+                MetadataValidator().validate_cell(cell)
+                found.append(None)
+            except jsonschema.ValidationError as err:
+                found.append((err.message, list(err.path)))
+        return found
+
+    theirs = verdicts()
+    assert theirs[0] is None and theirs[2] is not None, "the cases no longer test anything"
+    checks = []
+    real_check = jsonschema.validators.validator_for(MetadataValidator().schema).check_schema
+    seam.use_schema_checked_once()
+    monkeypatch.setattr(jsonschema.validators.validator_for(MetadataValidator().schema),
+                        "check_schema", classmethod(lambda cls, s: checks.append(1) or real_check(s)))
+    assert verdicts() == theirs
+    assert len(checks) <= 1, "the schema was checked per cell"
+    seam.use_schema_checked_once()   # idempotent
+    assert isinstance(common.jsonschema, seam._SchemaCheckedOnce)
+    assert common.jsonschema.ValidationError is jsonschema.ValidationError

@@ -65,9 +65,10 @@ def generate(course: Course, assignments: list[str], release_dir: Path, *,
 
     ensure_tools_on_path()
     quiet_nbgrader_logs()
-    if database:
-        from ..nbgrader_seam import use_inprocess_alembic_head
+    from ..nbgrader_seam import use_inprocess_alembic_head, use_schema_checked_once
 
+    use_schema_checked_once()
+    if database:
         use_inprocess_alembic_head()
     config = nbgrader_config(course)
     if db_url:
