@@ -9,3 +9,31 @@ def test_the_kernel_and_grading_modules_are_slow_and_the_numpy_ones_are_not():
     for name in ("test_simple_rnn", "test_checks_simple_rnn", "test_python_picking",
                  "test_environment", "test_test_tiers"):
         assert not is_slow_module(name), name
+
+
+def test_xdist_loadgroup_keeps_a_group_on_one_worker(tmp_path):
+    """`make test` relies on --dist loadgroup: a lesson's round trip grades its class once,
+    in a fixture its tests share, so they must run on one worker.  pytest-xdist 3.8 with
+    pytest 9.2 silently ignores xdist_group (pytest-xdist#1386): every test then regrades
+    the lesson on whichever worker it lands.  This catches that on an upgrade."""
+    import json
+    import subprocess
+    import sys
+
+    (tmp_path / "test_groups.py").write_text(
+        "import json, os, pytest\n"
+        "CASES = [pytest.param(g, i, marks=pytest.mark.xdist_group(g), id=f'{g}{i}')\n"
+        "         for g in 'ab' for i in range(6)]\n"
+        "@pytest.mark.parametrize('group, i', CASES)\n"
+        "def test_record(group, i):\n"
+        "    with open(f'{group}-{i}.json', 'w') as f:\n"
+        "        json.dump(os.environ['PYTEST_XDIST_WORKER'], f)\n")
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-n", "2", "--dist", "loadgroup",
+                           "-p", "no:cacheprovider", "test_groups.py"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    for group in "ab":
+        workers = {json.loads((tmp_path / f"{group}-{i}.json").read_text()) for i in range(6)}
+        assert len(workers) == 1, (
+            f"group {group!r} ran on {sorted(workers)}: --dist loadgroup ignores xdist_group "
+            "(pytest-xdist#1386; pyproject.toml pins pytest below 9.2 for it)")
