@@ -13,10 +13,8 @@ STAMP  := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 LOCK     := requirements.lock
 DEV_LOCK := requirements-dev.lock
-# Jupyter refuses to run as root without --allow-root (containers, CI).
-ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: lab test test-fast env lock lessons check demo bench clean
+.PHONY: lab lab-instructor test test-fast env lock lessons check demo bench clean
 
 # The student's environment: the runtime lock, then the project itself
 # (editable, without resolving anything again). Rebuilt when pyproject.toml or
@@ -49,8 +47,16 @@ lock:
 	cp $(DEV_LOCK) $(LOCK)
 	$(LOCK_TOOLS)/bin/uv pip compile pyproject.toml $(LOCK_FLAGS) -o $(LOCK)
 
+# JupyterLab as tools/lab starts it (tests/test_browser.py starts it the same way):
+# students on lessons/ with only nbgrader's student side (Assignment List, Validate),
+# from jupyter-config/student and jupyter-config/common; instructors on the whole
+# repository with nbgrader's full extension (Formgrader, Create Assignment).
+# LAB_ARGS go to `jupyter lab`, e.g. LAB_ARGS="--no-browser --port=8890".
 lab: $(STAMP)
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/jupyter lab --ServerApp.root_dir=lessons $(ROOT_FLAG) $(LAB_ARGS)
+	PATH="$(CURDIR)/$(BIN):$$PATH" tools/lab $(LAB_ARGS)
+
+lab-instructor: $(STAMP)
+	PATH="$(CURDIR)/$(BIN):$$PATH" tools/lab --instructor $(LAB_ARGS)
 
 # 0. ruff (configured in pyproject.toml); 1. lessons/ must be in sync with solutions/; 2. unit tests and grading round
 # trips (--dist loadgroup: each lesson's round trip, marked with an xdist_group,
