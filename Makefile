@@ -14,7 +14,7 @@ DEV_STAMP := $(VENV)/.installed-dev
 LOCK     := requirements.lock
 DEV_LOCK := requirements-dev.lock
 
-.PHONY: lab lab-instructor test test-fast env lock lessons check demo bench clean
+.PHONY: lab lab-instructor test test-fast test-full env lock lessons check demo bench clean
 
 # The student's environment: the runtime lock, then the project itself
 # (editable, without resolving anything again). Rebuilt when pyproject.toml or
@@ -66,7 +66,7 @@ lab-instructor: $(STAMP)
 test: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m grader check
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest tests -n 2 --dist loadgroup $(PYTEST_ARGS)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest tests -m "not full" -n 2 --dist loadgroup $(PYTEST_ARGS)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest --nbval solutions -n 2 --dist loadfile $(PYTEST_ARGS)
 
 # The tests that need no Jupyter kernel, no TensorFlow training and no nbgrader
@@ -74,6 +74,13 @@ test: $(DEV_STAMP)
 test-fast: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest tests -m "not slow" -n 0 $(PYTEST_ARGS)
+
+# The full tier (marker `full`): every round-trip class graded again with every cell
+# run (the same points as with demonstration cells skipped) and every lesson run
+# with every exercise broken. A lesson's whole run time per student: tens of
+# minutes. CI runs it after `make test`.
+test-full: $(DEV_STAMP)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest tests -m full -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 lessons: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m grader build

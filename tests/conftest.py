@@ -43,12 +43,17 @@ def pytest_configure(config):
     config.addinivalue_line(
         "markers", "slow: needs a Jupyter kernel, TensorFlow training or nbgrader grading "
         "(seconds to minutes); `make test-fast` deselects it with -m 'not slow'")
+    config.addinivalue_line(
+        "markers", "full: runs whole lessons again for every student or every broken answer "
+        "(tens of minutes); `make test` deselects it with -m 'not full', `make test-full` "
+        "runs only these; CI runs both")
 
 
 def pytest_collection_modifyitems(config, items):
     for item in items:
         module = getattr(item, "module", None)
-        if module is not None and is_slow_module(module.__name__.rsplit(".", 1)[-1]):
+        if (module is not None and is_slow_module(module.__name__.rsplit(".", 1)[-1])) \
+                or item.get_closest_marker("full"):
             item.add_marker(pytest.mark.slow)
 
 

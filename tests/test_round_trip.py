@@ -9,8 +9,10 @@ Per lesson, one class is graded once (jobs=2) with nbgrader through
                          solution with some exercise cells replaced; it must get
                          its score class and its ``expect_ids`` in the feedback.
 
-No feedback page may contain hidden-test text, and grading one lesson with
-``--jobs 1`` must give the same scores as ``--jobs 2``.
+No feedback page may contain hidden-test text, grading one lesson with
+``--jobs 1`` must give the same scores as ``--jobs 2``, and the feedback names the
+demonstration cells grading skipped.  The full tier (``make test-full``, marker
+``full``) grades every class again with every cell run and wants the same points.
 
 Grading a TensorFlow lesson takes seconds per notebook, so the tests of one
 lesson share its graded class, and each lesson is an xdist group: run with
@@ -139,14 +141,21 @@ def test_jobs_1_gives_the_same_scores_as_jobs_2(graded_lesson, tmp_path):
 
 
 @pytest.mark.parametrize("lesson", [_lesson(x) for x in LESSONS])
-def test_skipping_demo_cells_changes_no_score(graded_lesson, lesson, tmp_path):
-    """The same class graded again with every cell run (--run-all-cells): the same points for
-    every test cell of every student; the skipped cells are named in the feedback."""
-    course, skipped, _ = graded_lesson(lesson)
-    solution = skipped["solution"]
+def test_feedback_names_the_demo_cells_not_run(graded_lesson, lesson):
+    course, records, _ = graded_lesson(lesson)
+    solution = records["solution"]
     assert solution.details.get("not-run"), "grading skipped no demonstration cell"
     page = html_text(course.feedback_html("solution", lesson).read_text())
     assert page.count("not run at grading") == len(solution.details["not-run"])
+
+
+@pytest.mark.full
+@pytest.mark.parametrize("lesson", [_lesson(x) for x in LESSONS])
+def test_skipping_demo_cells_changes_no_score(graded_lesson, lesson, tmp_path):
+    """The same class graded again with every cell run (--run-all-cells): the same points for
+    every test cell of every student.  Every cell of every student: the full tier
+    (`make test-full`), a lesson's whole run time per student."""
+    _, skipped, _ = graded_lesson(lesson)
     full = _course_with(lesson, tmp_path)
     for student, nb in _class(full, lesson).items():
         write_submission(full, student, lesson, nb)
