@@ -3,8 +3,9 @@
 The locks (requirements.lock, requirements-dev.lock) pin what pyproject.toml
 allows, for every Python version it admits; environment.yml installs the same
 lock. JupyterLab starts on lessons/ with nbgrader's extension: this is what
-`make lab` runs (minus opening a browser); the check is the one a person would
-do: the server answers /api/status on loopback (slow: marked so).
+`make lab` runs through tools/lab (minus opening a browser); the check is the one
+a person would do: the server answers /api/status on loopback (slow: marked so).
+tests/test_browser.py drives that lab in a real browser.
 """
 import json
 import os
@@ -53,11 +54,9 @@ def test_nbgrader_lab_extension_is_enabled_and_ok():
 @pytest.mark.slow
 def test_jupyterlab_starts_on_lessons_and_answers_api_status(tmp_path):
     port = _free_port()
-    cmd = [str(BIN / "jupyter"), "lab", "--no-browser", f"--port={port}",
-           "--ServerApp.ip=127.0.0.1", f"--ServerApp.root_dir={REPO / 'lessons'}",
-           "--IdentityProvider.token=", "--ServerApp.open_browser=False"]
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
-        cmd.append("--allow-root")
+    # tools/lab: what `make lab` runs (on lessons/, the student's config, --allow-root as root).
+    cmd = [str(REPO / "tools" / "lab"), "--no-browser", f"--port={port}",
+           "--ServerApp.ip=127.0.0.1", "--IdentityProvider.token=", "--ServerApp.open_browser=False"]
     env = _env()
     env["JUPYTER_RUNTIME_DIR"] = str(tmp_path / "runtime")
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
