@@ -58,16 +58,17 @@ lab: $(STAMP)
 lab-instructor: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" tools/lab --instructor $(LAB_ARGS)
 
-# 0. ruff (configured in pyproject.toml); 1. lessons/ must be in sync with solutions/; 2. unit tests and grading round
-# trips (--dist loadgroup: each lesson's round trip, marked with an xdist_group,
-# grades on one worker while the other grades another); 3. nbval re-runs every
-# solution notebook and compares its outputs.
+# 0. ruff (configured in pyproject.toml); 1. lessons/ must be in sync with solutions/;
+# 2. one pytest run, so that both workers stay busy to the end: unit tests, grading
+# round trips and nbval (re-runs every solution notebook and compares its outputs).
+# --dist loadgroup keeps each xdist_group on one worker: a lesson's round trip, one
+# nbval notebook (tests/conftest.py groups its cells). tests/fixtures holds
+# submissions, not notebooks for nbval.
 # The absolute PATH matters: nbval starts kernels from the notebook's folder.
 test: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m grader check
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest tests -m "not full" -n 2 --dist loadgroup $(PYTEST_ARGS)
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest --nbval solutions -n 2 --dist loadfile $(PYTEST_ARGS)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest tests solutions --nbval --ignore=tests/fixtures -m "not full" -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 # The tests that need no Jupyter kernel, no TensorFlow training and no nbgrader
 # grading (tests/conftest.py marks the others `slow`): about half a minute.

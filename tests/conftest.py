@@ -49,12 +49,17 @@ def pytest_configure(config):
         "runs only these; CI runs both")
 
 
+# tryfirst: pytest-xdist reads xdist_group marks in its own hook, after this one.
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
     for item in items:
         module = getattr(item, "module", None)
         if (module is not None and is_slow_module(module.__name__.rsplit(".", 1)[-1])) \
                 or item.get_closest_marker("full"):
             item.add_marker(pytest.mark.slow)
+        if type(item).__name__ == "IPyNbCell":   # nbval (`make test`): a notebook's cells
+            item.add_marker(pytest.mark.slow)      # share one kernel, so one worker
+            item.add_marker(pytest.mark.xdist_group(f"nbval-{item.path.name}"))
 
 
 @pytest.fixture(scope="session")
