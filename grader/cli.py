@@ -47,6 +47,24 @@ def _cmd_check(args) -> int:
     return 1
 
 
+def _cmd_release(args) -> int:
+    from .course.release import ReleaseError, build_release
+
+    try:
+        release = build_release(_course(args), args.out, make_zip=args.zip)
+    except ReleaseError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    top = sorted({name.split("/")[0] for name in release.files})
+    print(f"wrote the student release to {os.path.relpath(release.root)}/: {len(release.files)} files, "
+          f"{len(release.lessons)} lesson(s); {', '.join(top)}")
+    print("checked: no hidden-test line and no solution line of solutions/ in it "
+          "(course_utils keeps the course's reference implementations, by design)")
+    if release.zip_path:
+        print(f"wrote {os.path.relpath(release.zip_path)}")
+    return 0
+
+
 def _cmd_validate(args) -> int:
     from .course.validate import validate_notebook
 
@@ -152,6 +170,12 @@ def parser() -> argparse.ArgumentParser:
 
     p = command("check", _cmd_check, "fail with a diff if lessons/ is stale (CI)")
     p.add_argument("assignments", nargs="*", metavar="LESSON", help="default: all lessons")
+
+    p = command("release", _cmd_release,
+                "write the student release: lessons/, course_utils, make lab; no solutions, "
+                "hidden tests, gradebook or grader")
+    p.add_argument("--out", metavar="DIR", required=True, help="a new (or empty) folder")
+    p.add_argument("--zip", action="store_true", help="also write DIR.zip")
 
     p = command("validate", _cmd_validate, "run one notebook and report each test in the checkers' words")
     p.add_argument("path", help="a student notebook (.ipynb)")
