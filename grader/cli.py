@@ -73,6 +73,32 @@ def _cmd_validate(args) -> int:
     return 0 if result.ok else (2 if result.problem else 1)
 
 
+def _cmd_collect(args) -> int:
+    from zipfile import BadZipFile
+
+    from .course.collect import CollectError, collect
+
+    course = _course(args)
+    try:
+        result = collect(course, args.zip, args.assignment, regexp=args.regexp, force=args.force)
+    except (CollectError, OSError, BadZipFile) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    for item in result.collected:
+        print(f"collected {item.entry} -> {os.path.relpath(item.path)} ({item.timestamp})")
+    if result.unchanged:
+        print(f"unchanged (already collected): {', '.join(sorted({i.student for i in result.unchanged}))}")
+    for entry, why in result.kept:
+        print(f"NOT COLLECTED {entry}: {why}")
+    for entry, why in result.unmatched:
+        print(f"UNMATCHED {entry}: {why}")
+    students = sorted({i.student for i in result.collected})
+    print(f"{len(students)} student(s) collected into {os.path.relpath(course.submitted)}/, "
+          f"{len(result.unchanged)} file(s) unchanged, {len(result.kept)} not collected, "
+          f"{len(result.unmatched)} unmatched.")
+    return 1 if result.kept or result.unmatched else 0
+
+
 def _records_table(records) -> str:
     return text_table(
         ["student", "score", "flags", "misconceptions", "seconds"],
@@ -123,8 +149,9 @@ def _cmd_feedback(args) -> int:
 def _cmd_export(args) -> int:
     from .results.export import export_grades
 
-    path, rows = export_grades(_course(args), args.out, args.assignment or None)
-    print(f"wrote {rows} row(s) to {os.path.relpath(path)}")
+    path, rows = export_grades(_course(args), args.out, args.assignment or None, fmt=args.format)
+    what = "row(s)" if args.format == "long" else f"student row(s), {args.format}'s import shape"
+    print(f"wrote {rows} {what} to {os.path.relpath(path)}")
     return 0
 
 
@@ -181,6 +208,20 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("path", help="a student notebook (.ipynb)")
     p.add_argument("--timeout", type=int, default=CELL_TIMEOUT, help="seconds per cell (%(default)s)")
 
+    p = command("collect", _cmd_collect,
+                "file a platform's submissions zip into submitted/<student>/LESSON/ (never over a "
+                "newer one)")
+    p.add_argument("zip", metavar="ZIP", help="the platform's 'download all submissions' zip")
+    p.add_argument("assignment", metavar="LESSON")
+    p.add_argument("--regexp", metavar="RE",
+                   help="how to read a file name: 'canvas' (default: "
+                        "<name>_[LATE_]<student_id>_<submission>_<file>), 'moodle' "
+                        "(<Full Name>_<student_id>_assignsubmission_file_<file>), or a regular "
+                        "expression with the named groups student_id and file_id (optionally "
+                        "timestamp), as nbgrader's ZipCollect takes")
+    p.add_argument("--force", action="store_true",
+                   help="replace a submission even by an older or undated one")
+
     p = command("autograde", _cmd_autograde, "grade submitted/*/LESSON in parallel (resumable)")
     p.add_argument("assignment", metavar="LESSON")
     p.add_argument("--jobs", "-j", type=int, default=None,
@@ -211,6 +252,11 @@ def parser() -> argparse.ArgumentParser:
     p = command("export", _cmd_export, "grades CSV: student,assignment,score,max_score,flags")
     p.add_argument("--out", metavar="FILE", help="default: grades.csv in the course root")
     p.add_argument("--assignment", action="append", metavar="LESSON", help="only this lesson (repeatable)")
+    p.add_argument("--format", choices=("long", "canvas", "moodle"), default="long",
+                   help="long (default: one row per student and lesson, with flags); canvas "
+                        "(Canvas gradebook import: Student, ID, SIS User ID, SIS Login ID, Section, "
+                        "a column per lesson, a Points Possible row); moodle (Moodle grade import: "
+                        "ID number, Email address, Full name, a column per lesson)")
 
     p = command("report", _cmd_report, "class summary: histogram, pass rates, misconceptions")
     p.add_argument("assignment", metavar="LESSON")

@@ -13,7 +13,7 @@ from grader.demo import run_demo
 pytestmark = pytest.mark.xdist_group("grader-cli")
 
 
-PIPELINE = ["build", "check", "release", "validate", "autograde", "feedback", "export", "report", "demo"]
+PIPELINE = ["build", "check", "release", "validate", "collect", "autograde", "feedback", "export", "report", "demo"]
 
 
 def test_help_lists_every_pipeline_step():

@@ -67,3 +67,29 @@ def test_cli_export_to_a_chosen_file(course, tmp_path, capsys):
     assert main(["export", "--course-dir", str(course.root), "--out", str(out)]) == 0
     assert "wrote 4 row(s)" in capsys.readouterr().out
     assert _rows(out)[0] == HEADER
+
+
+def test_canvas_and_moodle_shapes(course, tmp_path):
+    """One row per student, one column per lesson; names and e-mails from the gradebook."""
+    with gradebook(course.db_url) as gb:
+        gb.update_or_create_student("ada", first_name="Ada", last_name="Lovelace", email="ada@example.org")
+    canvas, students = export_grades(course, tmp_path / "canvas.csv", fmt="canvas")
+    assert students == 4
+    assert _rows(canvas) == [
+        ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", TOY],
+        ["Points Possible", "", "", "", "", "6"],
+        ["Lovelace, Ada", "ada", "", "", "", "6"],
+        ["bob", "bob", "", "", "", "3"],
+        ["cyd", "cyd", "", "", "", "0"],
+        ["dee", "dee", "", "", "", "0"],
+    ]
+    moodle, _ = export_grades(course, tmp_path / "moodle.csv", fmt="moodle")
+    assert _rows(moodle) == [
+        ["ID number", "Email address", "Full name", TOY],
+        ["ada", "ada@example.org", "Lovelace, Ada", "6"],
+        ["bob", "", "", "3"],
+        ["cyd", "", "", "0"],
+        ["dee", "", "", "0"],
+    ]
+    with pytest.raises(KeyError, match="unknown export format"):
+        export_grades(course, tmp_path / "x.csv", fmt="blackboard")
