@@ -164,3 +164,21 @@ def test_validate_works_inside_a_released_lesson(tmp_path, monkeypatch, capsys):
     nbformat.write(student_notebook(toy, TOY, perfect=True), str(lesson))
     solved = Validator(config=config).validate(str(lesson))
     assert "failed" not in solved or not solved["failed"]
+
+
+@pytest.mark.full
+def test_nbgrader_validate_runs_a_real_lesson_inside_the_release(built):
+    """`nbgrader validate` from the release's root (as the Validate button: its
+    nbgrader_config.py), course_utils imported from the release itself: the untouched
+    lesson 01 runs to the end and reports its three unfinished exercises."""
+    env = dict(os.environ, PYTHONPATH=str(built.root))
+    done = subprocess.run([str(Path(sys.executable).parent / "nbgrader"), "validate",
+                           "lessons/01_simple_rnn/01_simple_rnn.ipynb"], cwd=built.root, env=env,
+                          capture_output=True, text=True, timeout=600)
+    out = done.stdout + done.stderr
+    assert "Traceback" not in out.split("The following cell failed", 1)[0], out
+    for exercise in ("rnn_cell_forward", "rnn_forward", "predict_last_step"):
+        assert f"{exercise} is not implemented yet" in out, out
+    probe = subprocess.run([sys.executable, "-c", "import course_utils; print(course_utils.__file__)"],
+                           cwd=built.root, env=env, capture_output=True, text=True, check=True)
+    assert probe.stdout.strip().startswith(str(built.root))
