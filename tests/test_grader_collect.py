@@ -114,12 +114,14 @@ def test_moodle_names_and_a_custom_expression(course, tmp_path):
     ])
     assert sorted(c.student for c in collect(course, moodle, TOY, regexp="moodle").collected) == \
         ["2001", "2002"]
-    # nbgrader's own example form, with the time in the name (it wins over the entry's time).
+    # nbgrader's own example (FileNameCollectorPlugin.named_regexp's help): the time in the
+    # name wins over the entry's time; file_id stops before the extension.
     custom = _zip(tmp_path / "custom.zip", [("ps1_hacker_attempt_2026-12-01-10-00-00_00_toy.ipynb", text, EARLY)])
-    regexp = r".*_(?P<student_id>\w+?)_attempt_(?P<timestamp>[0-9\-]+)_(?P<file_id>\w+\.ipynb)"
+    regexp = r".*_(?P<student_id>\w+)_attempt_(?P<timestamp>[0-9\-]+)_(?P<file_id>\w+)"
     done = collect(course, custom, TOY, regexp=regexp)
     assert [c.student for c in done.collected] == ["hacker"]
     assert course.submitted_notebook("hacker", TOY).is_file()
+    assert _timestamp(course, "hacker") == datetime.datetime(2026, 12, 1, 10, 0, 0)
     with pytest.raises(CollectError, match="student_id"):
         collect(course, custom, TOY, regexp=r"(?P<file_id>.*)")
     with pytest.raises(CollectError, match="no lesson"):

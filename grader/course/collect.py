@@ -87,8 +87,9 @@ def regexp_for(name_or_regexp: str | None) -> str:
 def _collector(regexp: str):
     from nbgrader.plugins.zipcollect import FileNameCollectorPlugin
 
-    quiet = logging.getLogger("grader.collect")
-    quiet.addHandler(logging.NullHandler())
+    quiet = logging.getLogger("grader.collect")  # we report what it would warn about
+    if not quiet.handlers:
+        quiet.addHandler(logging.NullHandler())
     quiet.propagate = False
     return FileNameCollectorPlugin(named_regexp=regexp, log=quiet)
 
@@ -99,7 +100,10 @@ def _safe_name(name: str) -> bool:
 
 
 def _target_name(file_id: str, lesson: str) -> str:
+    # As ZipCollectApp: the file_id's extension is replaced by the file's own (.ipynb), so an
+    # expression whose file_id stops before the extension ((?P<file_id>\w+)) works too.
     name = PurePosixPath(file_id).name
+    name = (name[:-len(".ipynb")] if name.endswith(".ipynb") else name.rsplit(".", 1)[0]) + ".ipynb"
     if re.fullmatch(rf"{re.escape(lesson)}(?:[-_ ]?\(?\d+\)?)?\.ipynb", name):
         return f"{lesson}.ipynb"
     return name
