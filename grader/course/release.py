@@ -33,7 +33,7 @@ from pathlib import Path
 import nbformat
 
 from ..config import CELL_TIMEOUT, REPO_ROOT, Course
-from ..judge.hidden_tests import MIN_SECRET_CHARS, find_leaks, secret_lines, split_hidden
+from ..judge.hidden_tests import MIN_SECRET_CHARS, find_leaks, secret_lines, split_hidden, split_regions
 from .build import generate
 
 STUDENT_FILES = Path(__file__).resolve().parent / "student_files"
@@ -76,29 +76,12 @@ def code_root(course: Course) -> Path:
 
 
 def _solution_lines(source: str) -> list[str]:
-    lines, inside = [], False
-    for line in source.split("\n"):
-        if SOLUTION_BEGIN in line:
-            inside = True
-        elif SOLUTION_END in line:
-            inside = False
-        elif inside:
-            lines.append(line)
-    return lines
+    return split_regions(source, SOLUTION_BEGIN, SOLUTION_END)[1]
 
 
 def _shown_lines(source: str) -> list[str]:
     """Lines of a cell outside its solution and hidden-test regions (what students see)."""
-    visible = split_hidden(source)[0]
-    lines, inside = [], False
-    for line in visible.split("\n"):
-        if SOLUTION_BEGIN in line:
-            inside = True
-        elif SOLUTION_END in line:
-            inside = False
-        elif not inside:
-            lines.append(line)
-    return lines
+    return split_regions(split_hidden(source)[0], SOLUTION_BEGIN, SOLUTION_END)[0]
 
 
 def secrets(course: Course) -> tuple[list[str], list[str]]:

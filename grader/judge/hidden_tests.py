@@ -30,18 +30,23 @@ REDACTED = "[hidden test]"
 MIN_SECRET_CHARS = 8
 
 
+def split_regions(source: str, begin: str, end: str) -> tuple[list[str], list[str]]:
+    """``(lines outside, lines inside)`` the regions between a line holding ``begin`` and
+    one holding ``end`` (the marker lines themselves in neither)."""
+    outside, inside_lines, inside = [], [], False
+    for line in source.split("\n"):
+        if begin in line:
+            inside = True
+        elif end in line:
+            inside = False
+        else:
+            (inside_lines if inside else outside).append(line)
+    return outside, inside_lines
+
+
 def split_hidden(source: str) -> tuple[str, list[str]]:
     """``(source without hidden regions, lines inside hidden regions)``."""
-    visible, hidden, inside = [], [], False
-    for line in source.split("\n"):
-        if BEGIN in line:
-            inside = True
-        elif END in line:
-            inside = False
-        elif inside:
-            hidden.append(line)
-        else:
-            visible.append(line)
+    visible, hidden = split_regions(source, BEGIN, END)
     return "\n".join(visible), hidden
 
 
