@@ -189,8 +189,10 @@ def nbgrader_config(course: Course, *, cell_timeout: int = CELL_TIMEOUT):
     c.Execute.interrupt_on_timeout = True
     # A deleted test cell is put back (and run) rather than silently scoring 0.
     c.OverwriteCells.add_missing_cells = True
-
-    c.HTMLExporter.template_name = "feedback"
+    # No HTMLExporter.template_name here: Formgrader renders its manual-grading page with
+    # the HTMLExporter and its own 'formgrade' template, which a course-wide setting would
+    # replace (HTTP 500, TemplateNotFound).  The feedback template is set where feedback
+    # is rendered (results.feedback.feedback_config), as nbgrader's GenerateFeedback does.
     return c
 
 

@@ -68,6 +68,9 @@ def feedback_config(course: Course):
     grade ids) and before the HTML is rendered."""
     config = nbgrader_config(course)
     config.GenerateFeedback.preprocessors = feedback_preprocessors([HideHiddenTests])
+    # Only in the config this converter runs with: Formgrader's manual-grading page
+    # renders with the HTMLExporter too, and its own template (grader.config).
+    config.HTMLExporter.template_name = "feedback"
     return config
 
 
