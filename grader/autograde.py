@@ -51,7 +51,7 @@ from .config import (
     nbgrader_config,
     quiet_nbgrader_logs,
 )
-from .gradebook.gradebook import read_scores, store_grades, sync_assignment
+from .gradebook.gradebook import manual_grades, read_scores, store_grades, sync_assignment
 from .gradebook.records import Record, load_record, save_record, source_fingerprint, submission_fingerprint
 from .judge import judge
 from .judge.integrity import deduplicate_cells, find_submission, static_flags
@@ -281,6 +281,34 @@ def _grade(job: dict, record: Record, extra: dict) -> None:
     extra["worker_db_url"] = db_url
 
 
+def take_gradebook_scores(course: Course, record: Record) -> bool:
+    """Give ``record`` the course gradebook's total and per-test points.
+
+    The gradebook holds an instructor's manual grades (Formgrader), which regrading
+    keeps; the record, the autograde table, ``export``, ``report`` and feedback then
+    all show the same score.  Manually graded cells are listed under
+    ``details["manual-grades"]``.  Returns whether the record changed.
+    """
+    from nbgrader.api import MissingEntry
+
+    if "missing" in record.flags or not course.gradebook.exists():
+        return False
+    try:
+        total, cells, manual = manual_grades(course.db_url, record.assignment, record.student)
+    except MissingEntry:
+        return False
+    before = record.to_dict()
+    record.score = total
+    for test in record.tests:
+        if test.get("grade_id") in cells:
+            test["points"] = cells[test["grade_id"]]
+    if manual:
+        record.details["manual-grades"] = [f"{grade_id}: {text}" for grade_id, text in sorted(manual.items())]
+    else:
+        record.details.pop("manual-grades", None)
+    return record.to_dict() != before
+
+
 def grade_one(job: dict) -> dict:
     """Grade one student's submission (runs in a worker process)."""
     started = time.perf_counter()
@@ -414,6 +442,8 @@ def autograde(course: Course, assignment: str, *, jobs: int | None = None, force
                           and (not previous.graded
                                or course.autograded_notebook(student, assignment).is_file()))
             if up_to_date and not force:
+                if take_gradebook_scores(course, previous):  # graded by hand since
+                    save_record(course, previous)
                 result.skipped.append(previous)
                 continue
             fingerprints[student] = fingerprint
@@ -437,6 +467,7 @@ def autograde(course: Course, assignment: str, *, jobs: int | None = None, force
                     str(course.submitted / record.student / assignment))
             store_grades(course, record, worker_db_url=outcome.get("worker_db_url"),
                          timestamp=timestamp)
+            take_gradebook_scores(course, record)  # manual grades kept by store_grades
             save_record(course, record)
             result.graded.append(record)
             flags = f" [{';'.join(record.flags)}]" if record.flags else ""

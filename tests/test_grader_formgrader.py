@@ -6,7 +6,10 @@ course's ``nbgrader_config.py``; the tests talk to it over HTTP as Formgrader's
 pages do:
 
 * the manual-grading page of every graded submission renders (the course
-  configuration once replaced Formgrader's page template: HTTP 500).
+  configuration once replaced Formgrader's page template: HTTP 500);
+* a manual grade saved through Formgrader's API is what the grading record, the
+  autograde table, ``export``, ``report``, feedback and Formgrader itself show, and
+  it survives ``autograde --force``.
 """
 import json
 import os
@@ -24,7 +27,13 @@ import pytest
 from fixtures.toy import TOY, hand_in, hand_in_synthetic, toy_course
 
 from grader.autograde import autograde
+from grader.cli import main
 from grader.gradebook.gradebook import gradebook
+from grader.gradebook.records import load_record
+from grader.judge.hidden_tests import html_text
+from grader.results.export import grade_rows
+from grader.results.feedback import generate_feedback
+from grader.results.report import build_report
 
 pytestmark = pytest.mark.xdist_group("grader-formgrader")
 
@@ -136,3 +145,50 @@ def test_the_manual_grading_page_renders_for_every_graded_submission(course, ser
     # The formgrader's lists load too.
     submissions = server.json("GET", f"/formgrader/api/submissions/{TOY}")
     assert sorted(s["student"] for s in submissions) == GRADED
+
+
+def grade_id_of(server, course, student: str, cell: str) -> str:
+    grades = server.json("GET", f"/formgrader/api/grades?submission_id={submission_notebook_id(course, student)}")
+    return next(g["id"] for g in grades if g["name"] == cell)
+
+
+def everything_says(course, server, student: str) -> dict:
+    """The score of ``student`` as each place an instructor or student reads it."""
+    page = generate_feedback(course, TOY, [student]).written[0].read_text()
+    header = next(line for line in html_text(page).splitlines() if "(Score:" in line)
+    return {
+        "record": load_record(course, TOY, student).score,
+        "export": float(next(r["score"] for r in grade_rows(course) if r["student"] == student)),
+        "report": build_report(course, TOY).scores[student],
+        "feedback": float(header.split("(Score:")[1].split("/")[0]),
+        "formgrader": server.json("GET", f"/formgrader/api/submission/{TOY}/{student}")["score"],
+    }
+
+
+def test_a_manual_grade_is_the_grade_everywhere_and_survives_a_regrade(course, server, capsys):
+    # bob's cube is wrong (0 of 1 + 2 points); the instructor reads it and gives the hidden
+    # test 2 points by hand in Formgrader's manual-grading view.
+    assert everything_says(course, server, "bob") == dict.fromkeys(
+        ["record", "export", "report", "feedback", "formgrader"], 3.0)
+    grade = server.json("PUT", f"/formgrader/api/grade/{grade_id_of(server, course, 'bob', 'test_cube_hidden')}",
+                        {"manual_score": 2, "extra_credit": None})
+    assert grade["manual_score"] == 2 and grade["auto_score"] == 0
+
+    # A plain re-run skips bob (nothing changed) but takes the manual grade into his record.
+    assert main(["autograde", TOY, "--course-dir", str(course.root), "--no-progress", "--jobs", "1"]) == 0
+    assert "skipped 2" in capsys.readouterr().out
+    record = load_record(course, TOY, "bob")
+    assert record.score == 5
+    assert record.details["manual-grades"] == ["test_cube_hidden: 2 (auto 0)"]
+    assert next(t for t in record.tests if t["grade_id"] == "test_cube_hidden")["points"] == 2
+
+    # A forced regrade runs bob's notebook again: the manual grade stays, in every place.
+    assert main(["autograde", TOY, "--course-dir", str(course.root), "--no-progress", "--jobs", "1",
+                 "--force", "--student", "bob"]) == 0
+    table = capsys.readouterr().out
+    assert next(line for line in table.splitlines() if line.startswith("bob")).split()[1] == "5/6"
+    assert everything_says(course, server, "bob") == dict.fromkeys(
+        ["record", "export", "report", "feedback", "formgrader"], 5.0)
+    assert load_record(course, TOY, "bob").details["manual-grades"] == ["test_cube_hidden: 2 (auto 0)"]
+    grade = server.json("GET", f"/formgrader/api/grade/{grade_id_of(server, course, 'bob', 'test_cube_hidden')}")
+    assert (grade["manual_score"], grade["auto_score"]) == (2, 0)

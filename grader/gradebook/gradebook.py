@@ -55,6 +55,25 @@ def read_scores(db_url: str, assignment: str, student: str) -> tuple[float, floa
         return float(submission.score), float(submission.max_score), cells
 
 
+def manual_grades(db_url: str, assignment: str, student: str) -> tuple[float, dict[str, float], dict[str, str]]:
+    """What the gradebook says now, an instructor's manual scores included:
+    (total, {grade_id: score}, {grade_id: "manual (auto a)"} for each manually graded cell).
+
+    nbgrader's ``Grade.score`` is the manual score (plus extra credit) when Formgrader set
+    one, else the auto score; the submission's total is their sum.
+    """
+    with gradebook(db_url) as gb:
+        submission = gb.find_submission(assignment, student)
+        cells, manual = {}, {}
+        for nb in submission.notebooks:
+            for grade in nb.grades:
+                cells[grade.name] = float(grade.score)
+                if grade.manual_score is not None:
+                    auto = "none" if grade.auto_score is None else f"{grade.auto_score:g}"
+                    manual[grade.name] = f"{grade.score:g} (auto {auto})"
+        return float(submission.score), cells, manual
+
+
 def store_grades(course: Course, record: Record, *, worker_db_url: str | None = None,
                  timestamp=None) -> None:
     """Write one graded submission into the course gradebook.

@@ -33,7 +33,10 @@ Flags (``;``-joined in the grades CSV):
 ``resource-limit``   the kernel was stopped by a memory, process or size limit
 ===================  ===========================================================
 
-``details`` maps a flag to the evidence behind it (which cells, which names).
+``details`` maps a flag to the evidence behind it (which cells, which names);
+``details["manual-grades"]`` lists the cells an instructor graded by hand in
+Formgrader.  ``score`` and each test's ``points`` are the gradebook's (manual
+grades included) after every autograde run, skipped students too.
 """
 from __future__ import annotations
 

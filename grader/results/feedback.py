@@ -56,11 +56,11 @@ def hidden_secrets(course: Course, assignment: str) -> list[str]:
     return secret_lines(sources)
 
 
-def _ungraded_page(student: str, assignment: str, flags: list[str]) -> str:
+def _ungraded_page(student: str, assignment: str, flags: list[str], score: float = 0.0) -> str:
     reason = next((_UNGRADED_TEXT[f] for f in _UNGRADED_TEXT if f in flags), _UNGRADED_TEXT["error"])
     return (f"<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>{html.escape(assignment)}"
             f"</title></head>\n<body>\n<h1>{html.escape(assignment)}: feedback for "
-            f"{html.escape(student)}</h1>\n<p>Score: 0</p>\n<p>{html.escape(reason)}</p>\n</body></html>\n")
+            f"{html.escape(student)}</h1>\n<p>Score: {score:g}</p>\n<p>{html.escape(reason)}</p>\n</body></html>\n")
 
 
 def feedback_config(course: Course):
@@ -96,7 +96,7 @@ def generate_feedback(course: Course, assignment: str, students: list[str] | Non
             graded.append(student)
         else:
             page.parent.mkdir(parents=True)
-            page.write_text(_ungraded_page(student, assignment, record.flags))
+            page.write_text(_ungraded_page(student, assignment, record.flags, record.score))
             result.written.append(page)
 
     # One nbgrader run for the whole class (or one per named student).
