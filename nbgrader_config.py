@@ -1,8 +1,9 @@
-"""Configuration for nbgrader's own tools (formgrader, the `nbgrader` command) run in this folder.
+"""Configuration for nbgrader's own tools (Formgrader, the `nbgrader` command) run in this folder.
 
-The course is graded with `python -m grader ...`; this file only lets
-nbgrader's formgrader and CLI see the same layout (solutions/ -> lessons/),
-gradebook and execution settings.  Edit grader/config.py, not this file.
+The course is graded with `python -m grader ...` (which finds the course as nbgrader
+does: the nearest folder holding this file); this file only lets nbgrader's
+Formgrader and CLI see the same layout (solutions/ -> lessons/), gradebook and
+settings.  Edit grader/config.py, not this file.
 """
 from pathlib import Path
 

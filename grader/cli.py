@@ -1,6 +1,9 @@
 """``python -m grader COMMAND``: the instructor's command line.
 
-Every command takes ``--course-dir DIR`` (default: this repository).
+Every command takes ``--course-dir DIR``; without it the course is found as
+nbgrader finds its configuration: the nearest folder from the working directory
+up that holds ``nbgrader_config.py`` (``grader.config.find_course``), else this
+repository (said on stderr).
 """
 from __future__ import annotations
 
@@ -8,12 +11,19 @@ import argparse
 import os
 import sys
 
-from .config import CELL_TIMEOUT, Course, ensure_tools_on_path
+from .config import CELL_TIMEOUT, CONFIG_FILE, Course, ensure_tools_on_path, find_course
 from .results.tables import text_table
 
 
 def _course(args) -> Course:
-    return Course.at(getattr(args, "course_dir", None))
+    if getattr(args, "course_dir", None):
+        return Course.at(args.course_dir)
+    found = find_course()
+    if found is None:
+        found = Course.at()
+        print(f"course: {found.root} (no {CONFIG_FILE} in {os.getcwd()} or above it; "
+              "--course-dir DIR chooses another)", file=sys.stderr)
+    return found
 
 
 def _cmd_build(args) -> int:
@@ -181,7 +191,8 @@ def parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--course-dir", metavar="DIR", default=argparse.SUPPRESS,
                         help="course root holding solutions/, lessons/, submitted/ ... "
-                             "(default: this repository)")
+                             f"(default: the nearest folder from here up holding {CONFIG_FILE}, "
+                             "as nbgrader finds it; else this repository)")
     main = argparse.ArgumentParser(
         prog="python -m grader", parents=[common],
         description="Build lessons, grade a class, write feedback and reports (nbgrader inside).")

@@ -5,7 +5,9 @@ nbgrader is never configured from a file: every command builds its
 CLI behaves the same however it is launched (``python -m grader``, tests, the
 benchmark, a notebook).
 
-Layout of a course root (the repository by default, ``--course-dir`` elsewhere)::
+Layout of a course root (found as nbgrader finds its configuration: the nearest
+folder from the working directory up that holds ``nbgrader_config.py``, else the
+repository; ``--course-dir`` elsewhere)::
 
     solutions/<lesson>/<lesson>.ipynb    instructor source   (nbgrader "source")
     lessons/<lesson>/<lesson>.ipynb      generated release   (nbgrader "release")
@@ -15,6 +17,7 @@ Layout of a course root (the repository by default, ``--course-dir`` elsewhere):
     feedback/<student>/<lesson>/         per-student HTML
     reports/<lesson>/                    class summary
     gradebook.db                         nbgrader's sqlite gradebook
+    nbgrader_config.py                   COURSE_CONFIG: nbgrader's own tools (Formgrader) see this course
 """
 from __future__ import annotations
 
@@ -33,6 +36,25 @@ FEEDBACK_DIR = "feedback"
 REPORTS_DIR = "reports"
 RECORDS_DIR = ".grader"  # inside autograded/; glob("*") never matches it
 GRADEBOOK_FILE = "gradebook.db"
+CONFIG_FILE = "nbgrader_config.py"
+
+# The nbgrader_config.py of every course root (the repository's is this text; demo and
+# autograde write it where it is missing): nbgrader's Formgrader and CLI, started in the
+# folder, then see the course as the grader does.
+COURSE_CONFIG = '''"""Configuration for nbgrader's own tools (Formgrader, the `nbgrader` command) run in this folder.
+
+The course is graded with `python -m grader ...` (which finds the course as nbgrader
+does: the nearest folder holding this file); this file only lets nbgrader's
+Formgrader and CLI see the same layout (solutions/ -> lessons/), gradebook and
+settings.  Edit grader/config.py, not this file.
+"""
+from pathlib import Path
+
+from grader.config import Course, nbgrader_config
+
+c = get_config()  # noqa: F821 - provided by traitlets when it loads this file
+c.merge(nbgrader_config(Course.at(Path(__file__).resolve().parent)))
+'''
 
 # Some lessons train small Keras models inside one cell.
 CELL_TIMEOUT = 180
@@ -72,6 +94,17 @@ class Course:
     @classmethod
     def at(cls, root: str | os.PathLike | None = None) -> "Course":
         return cls(Path(root).resolve() if root else REPO_ROOT)
+
+    @property
+    def config_file(self) -> Path:
+        return self.root / CONFIG_FILE
+
+    def write_config(self) -> Path:
+        """Give the course its ``nbgrader_config.py`` (COURSE_CONFIG) if it has none."""
+        if not self.config_file.exists():
+            self.root.mkdir(parents=True, exist_ok=True)
+            self.config_file.write_text(COURSE_CONFIG)
+        return self.config_file
 
     @property
     def source(self) -> Path:
@@ -136,6 +169,17 @@ class Course:
             return []
         return sorted(p.name for p in self.submitted.iterdir()
                       if p.is_dir() and not p.name.startswith("."))
+
+
+def find_course(start: str | os.PathLike | None = None) -> Course | None:
+    """The course a command run in ``start`` (default: the working directory) is about:
+    the nearest folder from there up holding ``nbgrader_config.py``, as nbgrader
+    finds its configuration; None if there is none."""
+    here = Path(start or os.getcwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / CONFIG_FILE).is_file():
+            return Course(folder)
+    return None
 
 
 def ensure_tools_on_path() -> None:

@@ -1,13 +1,14 @@
 """The command line as an instructor runs it: a subprocess, any PATH, and the demo."""
 import os
 import re
+import shutil
 import subprocess
 import sys
 
 import pytest
 from fixtures.toy import TOY, toy_course
 
-from grader.config import ensure_tools_on_path
+from grader.config import COURSE_CONFIG, ensure_tools_on_path
 from grader.demo import run_demo
 
 pytestmark = pytest.mark.xdist_group("grader-cli")
@@ -63,3 +64,19 @@ def test_demo_grades_synthetic_students_in_a_throwaway_course(tmp_path):
     assert "infinite-loop" in result.table and "timeout" in result.table
     assert not result.course.root.exists()  # thrown away
     assert not (source.root / "submitted").exists()  # the real course is untouched
+
+
+def test_a_kept_demo_course_carries_its_configuration_and_commands_run_in_it_use_it(tmp_path):
+    source = toy_course(tmp_path / "source")
+    result = run_demo(TOY, source=source, jobs=2, cell_timeout=2, keep=True, progress=False,
+                      say=lambda line: None)
+    root = result.course.root
+    try:
+        assert (root / "nbgrader_config.py").read_text() == COURSE_CONFIG
+        done = subprocess.run([sys.executable, "-m", "grader", "export"], cwd=root / "feedback",
+                              capture_output=True, text=True)
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "wrote 4 row(s)" in done.stdout   # the demo's four students, not this repository's course
+        assert (root / "grades.csv").is_file()
+    finally:
+        shutil.rmtree(root)

@@ -1,9 +1,12 @@
 """nbgrader's Formgrader beside the grader's CLI, on a graded toy course.
 
-A real ``jupyter server`` with nbgrader's server extensions (as the instructor's
-JupyterLab loads them) runs from the course root, where Formgrader reads the
-course's ``nbgrader_config.py``; the tests talk to it over HTTP as Formgrader's
-pages do:
+The course folder carries its ``nbgrader_config.py`` (``Course.write_config``, as
+``grader demo`` writes it), and the instructor's JupyterLab is started on it as an
+instructor starts it, ``tools/lab --instructor --root <course>`` (from another
+folder: tools/lab runs the server in the course, where Formgrader reads that
+file); the tests talk to it over HTTP as Formgrader's pages do:
+
+* the grader's CLI, run anywhere inside the course, grades that course;
 
 * the manual-grading page of every graded submission renders (the course
   configuration once replaced Formgrader's page template: HTTP 500);
@@ -14,7 +17,7 @@ pages do:
 import json
 import os
 import secrets
-import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -28,6 +31,7 @@ from fixtures.toy import TOY, hand_in, hand_in_synthetic, toy_course
 
 from grader.autograde import autograde
 from grader.cli import main
+from grader.config import COURSE_CONFIG, find_course
 from grader.gradebook.gradebook import gradebook
 from grader.gradebook.records import load_record
 from grader.judge.hidden_tests import html_text
@@ -53,7 +57,7 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def course(tmp_path_factory):
     course = toy_course(tmp_path_factory.mktemp("formgrader") / "course")
-    shutil.copyfile(REPO / "nbgrader_config.py", course.root / "nbgrader_config.py")
+    course.write_config()
     hand_in_synthetic(course, "ada", perfect=True)
     hand_in(course, "bob", "submitted-modified-test-cell.ipynb")
     autograde(course, TOY, jobs=1, progress=False)
@@ -85,9 +89,8 @@ class Server:
 
 @pytest.fixture(scope="module")
 def server(course, tmp_path_factory):
-    """``jupyter server`` from the course root (where Formgrader finds nbgrader_config.py),
-    with nbgrader's server extensions as the environment enables them and Jupyter's
-    per-user folders in a temporary folder."""
+    """The instructor's JupyterLab on the course (``tools/lab --instructor --root``,
+    started from elsewhere), with Jupyter's per-user folders in a temporary folder."""
     tmp = tmp_path_factory.mktemp("jupyter")
     env = dict(os.environ)
     env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
@@ -97,13 +100,11 @@ def server(course, tmp_path_factory):
         env[var] = str(tmp / name)
     port, token = _free_port(), secrets.token_hex(16)
     log = tmp / "server.log"
-    command = [str(BIN / "jupyter"), "server", "--no-browser", "--ServerApp.ip=127.0.0.1",
-               f"--port={port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
-               f"--ServerApp.root_dir={course.root}"]
-    if os.getuid() == 0:
-        command.append("--allow-root")
+    command = [str(REPO / "tools" / "lab"), "--instructor", "--root", str(course.root), "--no-browser",
+               "--ServerApp.ip=127.0.0.1", f"--port={port}", "--ServerApp.port_retries=0",
+               f"--IdentityProvider.token={token}"]
     with open(log, "wb") as out:
-        proc = subprocess.Popen(command, cwd=course.root, env=env, stdout=out,
+        proc = subprocess.Popen(command, cwd=tmp, env=env, stdout=out,
                                 stderr=subprocess.STDOUT, start_new_session=True)
     server = Server(f"http://127.0.0.1:{port}", token, log)
     try:
@@ -125,8 +126,30 @@ def server(course, tmp_path_factory):
         try:
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
-            proc.kill()
+            os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+
+
+def test_the_repository_and_every_course_folder_carry_the_same_configuration(course):
+    assert (REPO / "nbgrader_config.py").read_text() == COURSE_CONFIG
+    assert course.config_file.read_text() == COURSE_CONFIG
+
+
+def test_the_cli_finds_the_course_from_the_working_directory(course, tmp_path):
+    inside = course.submitted / "ada" / TOY
+    assert find_course(inside) == course and find_course(course.root) == course
+    done = subprocess.run([sys.executable, "-m", "grader", "export"], cwd=inside,
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "wrote 2 row(s)" in done.stdout and done.stderr == ""
+    assert (course.root / "grades.csv").read_text().splitlines()[1:] == [
+        f"ada,{TOY},6,6,", f"bob,{TOY},3,6,modified-tests"]
+    # Outside any course folder: the repository, and the command says so.
+    assert find_course(tmp_path) is None
+    done = subprocess.run([sys.executable, "-m", "grader", "report", "no_such_lesson"], cwd=tmp_path,
+                          capture_output=True, text=True)
+    assert done.returncode == 1
+    assert f"course: {REPO} (no nbgrader_config.py in {tmp_path} or above it" in done.stderr
 
 
 def submission_notebook_id(course, student: str) -> str:

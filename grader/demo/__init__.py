@@ -12,7 +12,9 @@ synthetic students hand in:
 * ``infinite-loop``  the first exercise cell never finishes
 
 They are graded in parallel, feedback and the class report are written, and a
-table shows score, flags and misconception ids per student.
+table shows score, flags and misconception ids per student.  The course folder
+gets its ``nbgrader_config.py``, so with ``--keep`` the grader's commands and
+nbgrader's Formgrader run inside it find it.
 """
 from __future__ import annotations
 
@@ -94,6 +96,7 @@ def run_demo(lesson: str | None = None, *, jobs: int | None = None, keep: bool =
         shutil.copytree(source.source / lesson, root / "solutions" / lesson,
                         ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
         course = Course.at(root)
+        course.write_config()  # nbgrader's Formgrader and the grader's CLI, run in it, find it
         say(f"Demo course: {root}  (lesson {lesson}, cell time limit {cell_timeout} s)")
         students = _demo_students(course, lesson)
         for student, (_, nb) in students.items():
@@ -128,7 +131,10 @@ def run_demo(lesson: str | None = None, *, jobs: int | None = None, keep: bool =
             f"({result.seconds:.0f} s with feedback and report).")
         if keep:
             say(f"Kept {root}: feedback/ (HTML per student), reports/{lesson}/ (histogram, tables), "
-                f"autograded/, gradebook.db")
+                f"autograded/, gradebook.db, nbgrader_config.py. Commands run in it use it "
+                f"(cd {root} && python -m grader export); so does nbgrader's Formgrader in a "
+                f"JupyterLab started there ({Path(__file__).resolve().parents[2] / 'tools' / 'lab'} "
+                f"--instructor --root {root})")
         return result
     finally:
         if not keep:
