@@ -12,7 +12,10 @@ file); the tests talk to it over HTTP as Formgrader's pages do:
   configuration once replaced Formgrader's page template: HTTP 500);
 * a manual grade saved through Formgrader's API is what the grading record, the
   autograde table, ``export``, ``report``, feedback and Formgrader itself show, and
-  it survives ``autograde --force``.
+  it survives ``autograde --force``;
+* the grader's flags and misconception ids reach Formgrader (nbgrader's flag on the
+  submission, a note in the exercise cells' automatic comment) and stay out of the
+  student's feedback.
 """
 import json
 import os
@@ -32,7 +35,7 @@ from fixtures.toy import TOY, hand_in, hand_in_synthetic, toy_course
 from grader.autograde import autograde
 from grader.cli import main
 from grader.config import COURSE_CONFIG, find_course
-from grader.gradebook.gradebook import gradebook
+from grader.gradebook.gradebook import NOTES_PREFIX, gradebook
 from grader.gradebook.records import load_record
 from grader.judge.hidden_tests import html_text
 from grader.results.export import grade_rows
@@ -44,8 +47,9 @@ pytestmark = pytest.mark.xdist_group("grader-formgrader")
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 # ada: full marks; bob: a wrong cube with its visible test edited (modified-tests,
-# [MULTIPLIED-NOT-POWERED], 3/6).
+# [MULTIPLIED-NOT-POWERED], 3/6); cyd: the kernel dies (kernel-died, 0, no autograded notebook).
 GRADED = ["ada", "bob"]
+STUDENTS = ["ada", "bob", "cyd"]
 
 
 def _free_port() -> int:
@@ -60,6 +64,7 @@ def course(tmp_path_factory):
     course.write_config()
     hand_in_synthetic(course, "ada", perfect=True)
     hand_in(course, "bob", "submitted-modified-test-cell.ipynb")
+    hand_in(course, "cyd", "submitted-kernel-crash.ipynb")
     autograde(course, TOY, jobs=1, progress=False)
     return course
 
@@ -141,9 +146,9 @@ def test_the_cli_finds_the_course_from_the_working_directory(course, tmp_path):
     done = subprocess.run([sys.executable, "-m", "grader", "export"], cwd=inside,
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "wrote 2 row(s)" in done.stdout and done.stderr == ""
+    assert "wrote 3 row(s)" in done.stdout and done.stderr == ""
     assert (course.root / "grades.csv").read_text().splitlines()[1:] == [
-        f"ada,{TOY},6,6,", f"bob,{TOY},3,6,modified-tests"]
+        f"ada,{TOY},6,6,", f"bob,{TOY},3,6,modified-tests", f"cyd,{TOY},0,6,kernel-died"]
     # Outside any course folder: the repository, and the command says so.
     assert find_course(tmp_path) is None
     done = subprocess.run([sys.executable, "-m", "grader", "report", "no_such_lesson"], cwd=tmp_path,
@@ -167,7 +172,7 @@ def test_the_manual_grading_page_renders_for_every_graded_submission(course, ser
         assert student in page
     # The formgrader's lists load too.
     submissions = server.json("GET", f"/formgrader/api/submissions/{TOY}")
-    assert sorted(s["student"] for s in submissions) == GRADED
+    assert sorted(s["student"] for s in submissions) == STUDENTS
 
 
 def grade_id_of(server, course, student: str, cell: str) -> str:
@@ -199,7 +204,7 @@ def test_a_manual_grade_is_the_grade_everywhere_and_survives_a_regrade(course, s
 
     # A plain re-run skips bob (nothing changed) but takes the manual grade into his record.
     assert main(["autograde", TOY, "--course-dir", str(course.root), "--no-progress", "--jobs", "1"]) == 0
-    assert "skipped 2" in capsys.readouterr().out
+    assert "skipped 3" in capsys.readouterr().out
     record = load_record(course, TOY, "bob")
     assert record.score == 5
     assert record.details["manual-grades"] == ["test_cube_hidden: 2 (auto 0)"]
@@ -215,3 +220,31 @@ def test_a_manual_grade_is_the_grade_everywhere_and_survives_a_regrade(course, s
     assert load_record(course, TOY, "bob").details["manual-grades"] == ["test_cube_hidden: 2 (auto 0)"]
     grade = server.json("GET", f"/formgrader/api/grade/{grade_id_of(server, course, 'bob', 'test_cube_hidden')}")
     assert (grade["manual_score"], grade["auto_score"]) == (2, 0)
+
+
+def test_flags_and_misconception_ids_are_shown_to_the_instructor_in_formgrader(course, server):
+    # Formgrader lists the notebooks it can open (cyd's was never autograded); each
+    # flagged one shows nbgrader's flag.
+    notebooks = server.json("GET", f"/formgrader/api/submitted_notebooks/{TOY}/{TOY}")
+    assert {n["student"]: n["flagged"] for n in notebooks} == {"ada": False, "bob": True}
+    with gradebook(course.db_url) as gb:
+        assert gb.find_submission_notebook(TOY, TOY, "cyd").flagged
+
+    def notes(student):   # what Formgrader shows in each exercise's comment box
+        return {c["name"]: c["auto_comment"] for c in server.json(
+            "GET", f"/formgrader/api/comments?submission_id={submission_notebook_id(course, student)}")}
+
+    bob = notes("bob")
+    assert bob["square"] == (f"{NOTES_PREFIX} flags: modified-tests (test_cube); "
+                             "edited locked cells (restored before grading): test_cube")
+    assert bob["cube"].startswith(f"{NOTES_PREFIX} misconceptions: [MULTIPLIED-NOT-POWERED] (test_cube")
+    assert notes("cyd")["square"] == (f"{NOTES_PREFIX} flags: kernel-died; "
+                                      "the kernel died while running the notebook")
+    assert not any(note and NOTES_PREFIX in note for note in notes("ada").values())
+
+    # The student's feedback shows neither the notes nor the flags.
+    pages = {p.parent.parent.name: p.read_text() for p in generate_feedback(course, TOY).written}
+    assert sorted(pages) == STUDENTS
+    for student, page in pages.items():
+        assert "for the instructor" not in page and "modified-tests" not in page, student
+    assert "MULTIPLIED-NOT-POWERED" in pages["bob"]   # the checker's own message, as before

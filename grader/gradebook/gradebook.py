@@ -20,6 +20,11 @@ from .records import Record
 
 COURSE_ID = ""  # nbgrader's converters use CourseDirectory.course_id, '' by default
 
+# Start of the grader's part of a cell's automatic comment: what Formgrader shows the
+# instructor (the comment box's placeholder) and grader feedback leaves out.
+NOTES_PREFIX = "grader, for the instructor:"
+NOTES_ERROR_CHARS = 300
+
 
 @contextlib.contextmanager
 def gradebook(db_url: str):
@@ -74,6 +79,61 @@ def manual_grades(db_url: str, assignment: str, student: str) -> tuple[float, di
         return float(submission.score), cells, manual
 
 
+def exercise_of_tests(course: Course, assignment: str) -> tuple[list[str], dict[str, str]]:
+    """(solution cells in order, {test cell: the solution cell above it}) of the lesson."""
+    import nbformat
+
+    nb = nbformat.read(str(course.source_notebook(assignment)), as_version=4)
+    solutions, owner, last = [], {}, None
+    for cell in nb.cells:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if meta.get("solution") and meta.get("grade_id"):
+            last = meta["grade_id"]
+            solutions.append(last)
+        elif meta.get("grade") and meta.get("grade_id") and last:
+            owner[meta["grade_id"]] = last
+    return solutions, owner
+
+
+def instructor_notes(record: Record, solutions: list[str], owner: dict[str, str]) -> dict[str, str]:
+    """{solution cell: note}: the record's flags (with their evidence and the error) on the
+    first exercise, each misconception id on the exercise whose tests named it."""
+    if not solutions:
+        return {}
+    lines: dict[str, list[str]] = {}
+    if record.flags:
+        flags = "; ".join(flag + (f" ({', '.join(record.details[flag])})" if record.details.get(flag) else "")
+                          for flag in record.flags)
+        error = f"; {record.error.strip()[-NOTES_ERROR_CHARS:]}" if record.error.strip() else ""
+        lines.setdefault(solutions[0], []).append(f"flags: {flags}{error}")
+    named: dict[str, dict[str, list[str]]] = {}
+    for test in record.tests:
+        for mid in test.get("misconceptions", []):
+            cell = owner.get(test.get("grade_id"), solutions[0])
+            named.setdefault(cell, {}).setdefault(mid, []).append(test["grade_id"])
+    for cell, ids in named.items():
+        lines.setdefault(cell, []).append(
+            "misconceptions: " + "; ".join(f"[{mid}] ({', '.join(tests)})" for mid, tests in sorted(ids.items())))
+    return {cell: f"{NOTES_PREFIX} " + " | ".join(text) for cell, text in lines.items()}
+
+
+def _annotate(gb, course: Course, record: Record) -> None:
+    """Put the grader's flags and misconception ids where Formgrader shows them: nbgrader's
+    flag on the submitted notebook (raised, never cleared: a human may have set it) and the
+    automatic comment of the exercise cells (after nbgrader's own, e.g. "No response.")."""
+    solutions, owner = exercise_of_tests(course, record.assignment)
+    notes = instructor_notes(record, solutions, owner)
+    for notebook in gb.find_submission(record.assignment, record.student).notebooks:
+        if record.flags:
+            notebook.flagged = True
+        for comment in notebook.comments:
+            mine = notes.get(comment.name)
+            if not mine:
+                continue
+            own = (comment.auto_comment or "").split(NOTES_PREFIX)[0].strip()
+            comment.auto_comment = f"{own}\n\n{mine}" if own else mine
+
+
 def store_grades(course: Course, record: Record, *, worker_db_url: str | None = None,
                  timestamp=None) -> None:
     """Write one graded submission into the course gradebook.
@@ -82,6 +142,8 @@ def store_grades(course: Course, record: Record, *, worker_db_url: str | None = 
     the worker's private gradebook; without it (invalid notebook, crash) every
     graded cell gets 0 and is marked for manual review.  A missing submission
     gets no gradebook entry, as in nbgrader.  Manual scores are never touched.
+    The record's flags and misconception ids go where Formgrader shows them
+    (``_annotate``).
     """
     if "missing" in record.flags:
         return
@@ -113,6 +175,9 @@ def store_grades(course: Course, record: Record, *, worker_db_url: str | None = 
                 for grade in notebook.grades:
                     grade.auto_score = 0
                     grade.needs_manual_grade = True
+                for comment in notebook.comments:  # an earlier grading's notes
+                    comment.auto_comment = None
+        _annotate(gb, course, record)
         gb.db.commit()
 
 

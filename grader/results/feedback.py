@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
+from nbgrader.preprocessors import NbGraderPreprocessor
 
 from ..config import Course, course_directory, ensure_tools_on_path, nbgrader_config, quiet_nbgrader_logs
-from ..gradebook.gradebook import gradebook
+from ..gradebook.gradebook import NOTES_PREFIX, gradebook
 from ..gradebook.records import load_records
 from ..judge.hidden_tests import HideHiddenTests, find_leaks, secret_lines
 from ..nbgrader_seam import feedback_preprocessors
@@ -32,6 +33,20 @@ _UNGRADED_TEXT = {
                    "Run it top to bottom yourself (Kernel > Restart & Run All) to find the cell.",
     "error": "Your notebook could not be graded automatically. Your instructor will look at it.",
 }
+
+
+class DropInstructorNotes(NbGraderPreprocessor):
+    """The grader's notes for the instructor (flags, misconception ids: the automatic
+    comment Formgrader shows, ``gradebook._annotate``) stay out of the student's page;
+    nbgrader's own comment and anything the instructor typed stay in."""
+
+    def preprocess(self, nb, resources):
+        for cell in nb.cells:
+            meta = cell.get("metadata", {}).get("nbgrader", {})
+            comment = meta.get("comment")
+            if isinstance(comment, str) and NOTES_PREFIX in comment:
+                meta["comment"] = comment.split(NOTES_PREFIX)[0].strip() or None
+        return nb, resources
 
 
 @dataclass
@@ -67,7 +82,7 @@ def feedback_config(course: Course):
     """The course's nbgrader config with HideHiddenTests after GetGrades (which needs the
     grade ids) and before the HTML is rendered."""
     config = nbgrader_config(course)
-    config.GenerateFeedback.preprocessors = feedback_preprocessors([HideHiddenTests])
+    config.GenerateFeedback.preprocessors = feedback_preprocessors([HideHiddenTests, DropInstructorNotes])
     # Only in the config this converter runs with: Formgrader's manual-grading page
     # renders with the HTMLExporter too, and its own template (grader.config).
     config.HTMLExporter.template_name = "feedback"
