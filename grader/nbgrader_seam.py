@@ -154,6 +154,14 @@ def autograde_preprocessors(execute: list) -> list:
                                 replace={Execute: list(execute)})
 
 
+def generate_preprocessors(last: list) -> list:
+    """nbgrader's GenerateAssignment preprocessors with ``last`` after them all (the build's
+    DO NOT EDIT mark, put on the notebook nbgrader is about to write)."""
+    from nbgrader.converters import GenerateAssignment
+
+    return _trait_default(GenerateAssignment, "preprocessors") + list(last)
+
+
 def feedback_preprocessors(after_grades: list) -> list:
     """nbgrader's feedback preprocessors with ``after_grades`` right after ``GetGrades``
     (which reads the grade ids they may need), before the HTML is rendered."""

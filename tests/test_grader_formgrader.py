@@ -15,11 +15,16 @@ file); the tests talk to it over HTTP as Formgrader's pages do:
   it survives ``autograde --force``;
 * the grader's flags and misconception ids reach Formgrader (nbgrader's flag on the
   submission, a note in the exercise cells' automatic comment) and stay out of the
-  student's feedback.
+  student's feedback;
+* Formgrader's buttons: Generate writes the bytes ``grader build`` writes (``grader
+  check`` passes after it), Autograde is turned off before it touches anything and
+  names the command (``nbgrader autograde`` in the folder too), Generate Feedback
+  redacts as ``grader feedback`` does.
 """
 import json
 import os
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -35,11 +40,12 @@ from fixtures.toy import TOY, hand_in, hand_in_synthetic, toy_course
 from grader.autograde import autograde
 from grader.cli import main
 from grader.config import COURSE_CONFIG, find_course
+from grader.course.build import build, check
 from grader.gradebook.gradebook import NOTES_PREFIX, gradebook
 from grader.gradebook.records import load_record
-from grader.judge.hidden_tests import html_text
+from grader.judge.hidden_tests import find_leaks, html_text
 from grader.results.export import grade_rows
-from grader.results.feedback import generate_feedback
+from grader.results.feedback import generate_feedback, hidden_secrets
 from grader.results.report import build_report
 
 pytestmark = pytest.mark.xdist_group("grader-formgrader")
@@ -248,3 +254,49 @@ def test_flags_and_misconception_ids_are_shown_to_the_instructor_in_formgrader(c
     for student, page in pages.items():
         assert "for the instructor" not in page and "modified-tests" not in page, student
     assert "MULTIPLIED-NOT-POWERED" in pages["bob"]   # the checker's own message, as before
+
+
+def _files(folder):
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def test_formgrader_generate_writes_what_grader_build_writes(course, server):
+    build(course)
+    built = _files(course.release)
+    assert f"{TOY}/{TOY}.ipynb" in built and f"{TOY}/toy_checks.py" in built
+    result = server.json("POST", f"/formgrader/api/assignment/{TOY}/assign", {})
+    assert result["success"], result
+    assert _files(course.release) == built   # DO NOT EDIT mark included
+    assert check(course).in_sync
+
+
+def test_formgrader_autograde_is_turned_off_before_it_touches_anything(course, server):
+    graded = course.autograded_notebook("ada", TOY)
+    before, record_before = graded.read_bytes(), load_record(course, TOY, "ada")
+    result = server.json("POST", f"/formgrader/api/submission/{TOY}/ada/autograde", {})
+    assert not result["success"]
+    command = f"python -m grader autograde {TOY} --student ada --force"
+    assert command in result["error"] and command in result["log"]   # the dialog's two panels
+    assert graded.read_bytes() == before and load_record(course, TOY, "ada") == record_before
+    assert server.json("GET", f"/formgrader/api/submission/{TOY}/ada")["score"] == 6
+    # nbgrader's own command, run in the course folder, reads the same configuration.
+    done = subprocess.run([str(BIN / "nbgrader"), "autograde", TOY], cwd=course.root,
+                          capture_output=True, text=True, env=dict(os.environ, PATH=f"{BIN}:/usr/bin:/bin"))
+    assert done.returncode != 0
+    assert f"python -m grader autograde {TOY} --force" in done.stdout + done.stderr
+    assert graded.read_bytes() == before
+
+
+def test_formgrader_generate_feedback_redacts_as_grader_feedback_does(course, server):
+    ours = generate_feedback(course, TOY, ["bob"]).written[0].read_text()
+    shutil.rmtree(course.feedback)
+    result = server.json("POST", f"/formgrader/api/assignment/{TOY}/generate_feedback", {})
+    assert result["success"], result
+    theirs = course.feedback_html("bob", TOY).read_text()
+    secrets_ = hidden_secrets(course, TOY)
+    assert secrets_ and "toy secret" in course.autograded_notebook("bob", TOY).read_text()
+    for student in GRADED:
+        page = course.feedback_html(student, TOY).read_text()
+        assert find_leaks(page, secrets_) == [] and "toy secret" not in page, student
+        assert NOTES_PREFIX not in page, student
+    assert html_text(theirs) == html_text(ours)

@@ -84,6 +84,20 @@ def test_feedback_preprocessors_derive_from_nbgraders_default():
     assert ours.index(marker) == ours.index(GetGrades) + 1 and len(ours) == len(default) + 1
 
 
+def test_generate_preprocessors_keep_nbgraders_default_and_mark_last(tmp_path):
+    from nbgrader.converters import GenerateAssignment
+
+    from grader.config import Course
+    from grader.course.build import MarkGenerated, generate_config
+
+    default = GenerateAssignment.class_traits()["preprocessors"].default()
+    assert default and all(isinstance(c, type) for c in default), f"{RECHECK} (generate_preprocessors)"
+    marker = type("Marker", (), {})
+    assert seam.generate_preprocessors([marker]) == [*default, marker]
+    config = generate_config(Course(tmp_path)).GenerateAssignment.preprocessors
+    assert config[-1] is MarkGenerated and config[:-1] == list(default)
+
+
 def test_a_class_nbgrader_dropped_is_refused():
     class Gone:
         pass

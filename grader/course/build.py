@@ -3,7 +3,8 @@
 ``build`` runs nbgrader's GenerateAssignment (solution regions become stubs,
 hidden tests are removed, outputs cleared, test cells locked and checksummed)
 without touching the gradebook, copies the lesson folder's other files, and
-marks every generated notebook DO NOT EDIT in its metadata.  Generation is
+marks every generated notebook DO NOT EDIT in its metadata (``MarkGenerated``,
+the last of its preprocessors: nbgrader's own Generate marks the same way).  Generation is
 deterministic, so rebuilding an unchanged lesson rewrites identical bytes.
 
 ``check`` regenerates into a temporary folder and compares with ``lessons/``;
@@ -20,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
+from nbgrader.preprocessors import NbGraderPreprocessor
 
 from ..config import (
     SOURCE_DIR,
@@ -51,6 +53,25 @@ def is_generated(notebook: Path) -> bool:
         return False
 
 
+class MarkGenerated(NbGraderPreprocessor):
+    """The DO NOT EDIT mark (notebook metadata ``grader``) on every generated notebook:
+    last in GenerateAssignment's preprocessors, so the build and nbgrader's own Generate
+    (Formgrader's button, ``nbgrader generate_assignment``) write the same bytes."""
+
+    def preprocess(self, nb, resources):
+        nb.metadata[MARKER_KEY] = marker(resources["nbgrader"]["assignment"])
+        return nb, resources
+
+
+def generate_config(course: Course):
+    """The course's nbgrader config with GenerateAssignment marking what it writes."""
+    from ..nbgrader_seam import generate_preprocessors
+
+    config = nbgrader_config(course)
+    config.GenerateAssignment.preprocessors = generate_preprocessors([MarkGenerated])
+    return config
+
+
 def generate(course: Course, assignments: list[str], release_dir: Path, *,
              database: bool = False, db_url: str | None = None) -> list[Path]:
     """Run nbgrader GenerateAssignment for ``assignments`` into ``release_dir``.
@@ -70,7 +91,7 @@ def generate(course: Course, assignments: list[str], release_dir: Path, *,
     use_schema_checked_once()
     if database:
         use_inprocess_alembic_head()
-    config = nbgrader_config(course)
+    config = generate_config(course)
     if db_url:
         config.CourseDirectory.db_url = db_url
     config.CourseDirectory.release_directory = str(Path(release_dir).resolve())
@@ -89,16 +110,8 @@ def generate(course: Course, assignments: list[str], release_dir: Path, *,
         if not result["success"]:
             raise BuildError(f"nbgrader could not generate {assignment}:\n"
                              f"{result.get('log', '')}\n{result.get('error', '')}")
-        notebook = Path(release_dir) / assignment / f"{assignment}.ipynb"
-        _mark(notebook, assignment)
-        written.append(notebook)
+        written.append(Path(release_dir) / assignment / f"{assignment}.ipynb")
     return written
-
-
-def _mark(notebook: Path, assignment: str) -> None:
-    nb = nbformat.read(str(notebook), as_version=4)
-    nb.metadata[MARKER_KEY] = marker(assignment)
-    nbformat.write(nb, str(notebook))
 
 
 def build(course: Course, assignments: list[str] | None = None) -> list[Path]:
