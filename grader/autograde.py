@@ -281,6 +281,37 @@ def _grade(job: dict, record: Record, extra: dict) -> None:
     extra["worker_db_url"] = db_url
 
 
+def write_manual_view(course: Course, record: Record, release_notebook: Path) -> Path | None:
+    """For a submission nbgrader could not grade (kernel died, error, invalid notebook):
+    an autograded notebook for Formgrader's manual-grading page, which has nothing to show
+    otherwise.  It is the notebook as handed in (or, if that cannot be read, the lesson as
+    released), not run and without its stored outputs, under a note naming the flags; every test cell scores 0 and needs
+    a manual grade (``store_grades``).  Feedback never renders it (``generate_feedback``
+    writes these students' short page)."""
+    if record.graded or "missing" in record.flags:
+        return None
+    try:
+        path, _ = find_submission(course.submitted / record.student / record.assignment,
+                                  f"{record.assignment}.ipynb")
+        nb = nbformat.read(str(path), as_version=4)
+        nbformat.validate(nb)
+        what = "the notebook as handed in, not run"
+    except Exception:  # noqa: BLE001 - any unreadable submission: show the lesson instead
+        nb = nbformat.read(str(release_notebook), as_version=4)
+        what = "the lesson as released (the submission could not be read as a notebook)"
+    error = "\n".join(f"    {line}" for line in record.error.strip().splitlines()) if record.error.strip() else ""
+    note = (f"**Not graded automatically** (grader flags: {', '.join(record.flags)}). This is {what}; "
+            "every test cell scored 0. Give points by hand in the score boxes.\n\n" + error)
+    for cell in nb.cells:  # stored outputs were never produced by grading: not shown
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    nb.cells.insert(0, nbformat.v4.new_markdown_cell(note.strip()))
+    out = course.autograded_notebook(record.student, record.assignment)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, str(out))
+    return out
+
+
 def take_gradebook_scores(course: Course, record: Record) -> bool:
     """Give ``record`` the course gradebook's total and per-test points.
 
@@ -468,6 +499,7 @@ def autograde(course: Course, assignment: str, *, jobs: int | None = None, force
             store_grades(course, record, worker_db_url=outcome.get("worker_db_url"),
                          timestamp=timestamp)
             take_gradebook_scores(course, record)  # manual grades kept by store_grades
+            write_manual_view(course, record, release_notebook)
             save_record(course, record)
             result.graded.append(record)
             flags = f" [{';'.join(record.flags)}]" if record.flags else ""

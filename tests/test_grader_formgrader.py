@@ -8,8 +8,8 @@ file); the tests talk to it over HTTP as Formgrader's pages do:
 
 * the grader's CLI, run anywhere inside the course, grades that course;
 
-* the manual-grading page of every graded submission renders (the course
-  configuration once replaced Formgrader's page template: HTTP 500);
+* the manual-grading page of every submission renders (the course configuration
+  once replaced Formgrader's page template: HTTP 500), an ungraded one's too;
 * a manual grade saved through Formgrader's API is what the grading record, the
   autograde table, ``export``, ``report``, feedback and Formgrader itself show, and
   it survives ``autograde --force``;
@@ -168,14 +168,18 @@ def submission_notebook_id(course, student: str) -> str:
         return gb.find_submission_notebook(TOY, TOY, student).id
 
 
-def test_the_manual_grading_page_renders_for_every_graded_submission(course, server):
-    for student in GRADED:
+def test_the_manual_grading_page_renders_for_every_submission(course, server):
+    for student in STUDENTS:
         status, page = server.call("GET", f"/formgrader/submissions/{submission_notebook_id(course, student)}/")
         assert status == 200, f"{student}: HTTP {status}\n{page[-1500:]}\n{server.log_tail()}"
         # Formgrader's own template: a score box per graded cell, the student named.
         for grade_id in ("test_square", "test_square_hidden", "test_cube", "test_cube_hidden"):
             assert f'<input class="score tabbable" id="{grade_id}"' in page
         assert student in page
+    # cyd's kernel died: the page shows the notebook as handed in, under the grader's note.
+    status, page = server.call("GET", f"/formgrader/submissions/{submission_notebook_id(course, 'cyd')}/")
+    assert "Not graded automatically" in page and "kernel-died" in page
+    assert "os._exit(1)" in html_text(page)   # cyd's own cube
     # The formgrader's lists load too.
     submissions = server.json("GET", f"/formgrader/api/submissions/{TOY}")
     assert sorted(s["student"] for s in submissions) == STUDENTS
@@ -229,12 +233,10 @@ def test_a_manual_grade_is_the_grade_everywhere_and_survives_a_regrade(course, s
 
 
 def test_flags_and_misconception_ids_are_shown_to_the_instructor_in_formgrader(course, server):
-    # Formgrader lists the notebooks it can open (cyd's was never autograded); each
-    # flagged one shows nbgrader's flag.
+    # Formgrader lists the notebooks it can open (cyd's too: the manual view), each
+    # flagged one with nbgrader's flag.
     notebooks = server.json("GET", f"/formgrader/api/submitted_notebooks/{TOY}/{TOY}")
-    assert {n["student"]: n["flagged"] for n in notebooks} == {"ada": False, "bob": True}
-    with gradebook(course.db_url) as gb:
-        assert gb.find_submission_notebook(TOY, TOY, "cyd").flagged
+    assert {n["student"]: n["flagged"] for n in notebooks} == {"ada": False, "bob": True, "cyd": True}
 
     def notes(student):   # what Formgrader shows in each exercise's comment box
         return {c["name"]: c["auto_comment"] for c in server.json(
@@ -254,6 +256,7 @@ def test_flags_and_misconception_ids_are_shown_to_the_instructor_in_formgrader(c
     for student, page in pages.items():
         assert "for the instructor" not in page and "modified-tests" not in page, student
     assert "MULTIPLIED-NOT-POWERED" in pages["bob"]   # the checker's own message, as before
+    assert "Python crashed" in pages["cyd"] and "Not graded automatically" not in pages["cyd"]
 
 
 def _files(folder):

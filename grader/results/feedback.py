@@ -114,9 +114,13 @@ def generate_feedback(course: Course, assignment: str, students: list[str] | Non
             page.write_text(_ungraded_page(student, assignment, record.flags, record.score))
             result.written.append(page)
 
-    # One nbgrader run for the whole class (or one per named student).
+    # One nbgrader run for the whole class (or one per named student); an ungraded
+    # submission's autograded notebook (autograde.write_manual_view, for Formgrader) is
+    # never rendered: its page is the short one written above.
+    ungraded = [s for s in records if s not in graded]
     for pattern in (["*"] if students is None else graded):
-        coursedir = course_directory(course, config, assignment_id=assignment, student_id=pattern)
+        coursedir = course_directory(course, config, assignment_id=assignment, student_id=pattern,
+                                     student_id_exclude=",".join(ungraded))
         converter = GenerateFeedback(coursedir=coursedir, config=config)
         converter.force = True
         capture_log(converter)  # failures show up below as missing pages
