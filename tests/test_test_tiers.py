@@ -1,4 +1,5 @@
 """The fast tier (`make test-fast`) leaves out the modules that start kernels, train or grade."""
+import pytest
 from conftest import is_slow_module
 
 
@@ -11,6 +12,7 @@ def test_the_kernel_and_grading_modules_are_slow_and_the_numpy_ones_are_not():
         assert not is_slow_module(name), name
 
 
+@pytest.mark.slow   # starts a pytest with two xdist workers (about 10 s)
 def test_xdist_loadgroup_keeps_a_group_on_one_worker(tmp_path):
     """`make test` relies on --dist loadgroup: a lesson's round trip grades its class once,
     in a fixture its tests share, so they must run on one worker.  pytest-xdist 3.8 with
