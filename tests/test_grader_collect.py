@@ -169,3 +169,26 @@ def test_collect_autograde_feedback_export(course, tmp_path, capsys):
     moodle = _csv(outs["moodle"])
     assert moodle[0] == ["ID number", "Email address", "Full name", TOY]
     assert moodle[1:] == [[s, "", "", by_student[s]] for s in ("101", "102", "103")]
+
+
+def test_entry_names_cannot_write_outside_submitted(course, tmp_path):
+    """A hostile or broken zip: '..' and hidden names are refused, directories in the entry
+    name never become folders, and nothing is written outside submitted/<id>/<lesson>/."""
+    perfect = _notebook(course, perfect=True)
+    archive = _zip(tmp_path / "hostile.zip", [
+        ("x_.._5001_00_toy.ipynb", perfect, LATE),                  # student id '..'
+        ("x_.hidden_5002_00_toy.ipynb", perfect, LATE),             # a hidden folder
+        ("../../escape_105_5003_00_toy.ipynb", perfect, LATE),      # a path out of the zip
+        ("/abs/olute_106_5004_00_toy.ipynb", perfect, LATE),
+        ("y_107_5005_..ipynb", perfect, LATE),                      # file name '..ipynb'
+    ])
+    before = {p for p in course.root.parent.rglob("*")}
+    result = collect(course, archive, TOY)
+    reported = {name for name, _ in result.unmatched}
+    assert {"x_.._5001_00_toy.ipynb", "x_.hidden_5002_00_toy.ipynb"} <= reported
+    for c in result.collected:   # whatever was filed sits in submitted/<id>/<lesson>/
+        rel = c.path.resolve().relative_to(course.submitted.resolve())
+        assert len(rel.parts) == 3 and rel.parts[1] == TOY and not rel.parts[0].startswith("."), rel
+    new = {p for p in course.root.parent.rglob("*")} - before
+    escaped = [p for p in new if not p.resolve().is_relative_to(course.submitted.resolve())]
+    assert not escaped, escaped
