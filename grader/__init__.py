@@ -12,7 +12,9 @@
 ``autograde`` drives submissions through run -> judge -> gradebook; ``config``
 is the course layout and the nbgrader configuration every stage starts from;
 ``nbgrader_seam`` holds every nbgrader/nbclient/jupyter_client/ipykernel
-internal the grader relies on (each with a contract test); ``cli`` and
+internal the grader relies on (each with a contract test); ``formgrader``
+is what nbgrader's own tools (Formgrader's buttons, the ``nbgrader`` command)
+do in a course folder, whose ``nbgrader_config.py`` loads it; ``cli`` and
 ``demo`` are the entry points.  Run ``python -m grader --help``.
 """
 

@@ -1,4 +1,4 @@
-"""JupyterLab in a real browser, as a student uses it.
+"""JupyterLab in a real browser, as a student (and an instructor in Formgrader) uses it.
 
 Playwright drives Debian's ``chromium`` (``apt-get install chromium``; ``.ci/run``
 installs it; Playwright's own browser download is not used) against JupyterLab
@@ -15,7 +15,11 @@ folder too, so nothing in the tester's home changes the result.
   nbgrader's success dialog; no kernel, not even Validate's, warned about TCP
   without encryption;
 * every lesson as released: it opens, its cells and markdown render, and no cell
-  before its first exercise shows an error output.
+  before its first exercise shows an error output;
+* an instructor in Formgrader (``tools/lab --instructor --root`` on a graded toy
+  course): the flagged submission is marked, its manual-grading page shows the
+  grader's flags and misconception ids in the comment boxes, a score typed there
+  is what ``export`` and the grading record say, and a forced regrade keeps it.
 
 A failing step saves a screenshot (and the server log is kept) in
 ``build/browser-test/``; ``BROWSER_SCREENSHOTS=all`` saves one after every step.
@@ -87,18 +91,17 @@ class Lab:
         return self.log.read_text(errors="replace")
 
 
-@pytest.fixture(scope="module")
-def lab(tmp_path_factory):
-    """JupyterLab from tools/lab (what `make lab` runs) on a copy of lessons/."""
+def _needs_a_browser():
     if MISSING and REQUIRED:
         pytest.fail(f"BROWSER_TESTS_REQUIRED=1 but {MISSING}")
     if MISSING:
         pytest.skip(MISSING)
-    shutil.rmtree(OUT, ignore_errors=True)
-    OUT.mkdir(parents=True)
-    tmp = tmp_path_factory.mktemp("lab")
-    lessons = tmp / "lessons"
-    shutil.copytree(REPO / "lessons", lessons, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+
+
+@contextlib.contextmanager
+def serve(tmp, log, lab_args, root):
+    """JupyterLab through tools/lab with ``lab_args`` (before ``--root root``), Jupyter's
+    per-user folders in ``tmp``, its output in ``log``; yields (url, token)."""
     env = dict(os.environ)
     env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
     env.pop("JUPYTER_CONFIG_PATH", None)
@@ -106,13 +109,12 @@ def lab(tmp_path_factory):
                       ("JUPYTER_RUNTIME_DIR", "runtime"), ("IPYTHONDIR", "ipython")]:
         env[var] = str(tmp / name)      # not the tester's ~/.jupyter, workspaces, kernelspecs
     port, token = _free_port(), secrets.token_hex(16)
-    log = OUT / "jupyterlab.log"
     with open(log, "wb") as out:
         proc = subprocess.Popen(
-            [str(REPO / "tools" / "lab"), "--root", str(lessons), "--no-browser",
+            [str(REPO / "tools" / "lab"), *lab_args, "--root", str(root), "--no-browser",
              "--ServerApp.ip=127.0.0.1", f"--port={port}", "--ServerApp.port_retries=0",
              f"--IdentityProvider.token={token}"],
-            env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+            env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True, cwd=tmp)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 90
@@ -129,7 +131,7 @@ def lab(tmp_path_factory):
                 if time.monotonic() > deadline:
                     pytest.fail(f"JupyterLab did not answer within 90 s:\n{log.read_text()[-3000:]}")
                 time.sleep(0.3)
-        yield Lab(url, token, lessons, log)
+        yield url, token
     finally:
         proc.terminate()            # the server shuts its kernels down
         try:
@@ -140,19 +142,43 @@ def lab(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def page(lab):
+def lab(tmp_path_factory):
+    """JupyterLab from tools/lab (what `make lab` runs) on a copy of lessons/."""
+    _needs_a_browser()
+    shutil.rmtree(OUT, ignore_errors=True)
+    OUT.mkdir(parents=True)
+    tmp = tmp_path_factory.mktemp("lab")
+    lessons = tmp / "lessons"
+    shutil.copytree(REPO / "lessons", lessons, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    log = OUT / "jupyterlab.log"
+    with serve(tmp, log, [], lessons) as (url, token):
+        yield Lab(url, token, lessons, log)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One chromium for the module (Playwright's sync API runs one instance per thread)."""
+    _needs_a_browser()
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 900})
-        page.set_default_timeout(30_000)
-        errors = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
         try:
-            yield page
+            yield browser
         finally:
-            if errors:
-                (OUT / "page-errors.txt").write_text("\n\n".join(errors))
             browser.close()
+
+
+@pytest.fixture(scope="module")
+def page(lab, browser):
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    page.set_default_timeout(30_000)
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        yield page
+    finally:
+        if errors:
+            (OUT / "page-errors.txt").write_text("\n\n".join(errors))
+        page.close()
 
 
 @contextlib.contextmanager
@@ -351,3 +377,78 @@ def test_every_lesson_renders_with_no_error_output_before_its_first_exercise(lab
         assert error_outputs(page, first) == []
     with step(page, f"close {lesson}"):
         close_current_tab(page)
+
+
+# ---------------------------------------------------------------- what an instructor does
+
+@pytest.fixture(scope="module")
+def instructor_lab(tmp_path_factory):
+    """The instructor's lab (``tools/lab --instructor --root``, as the README says for a
+    kept demo) on a graded toy course with its nbgrader_config.py: ada full marks, bob a
+    wrong cube with its visible test edited (3/6, modified-tests, [MULTIPLIED-NOT-POWERED])."""
+    from fixtures.toy import TOY, hand_in, hand_in_synthetic, toy_course
+
+    from grader.autograde import autograde
+
+    _needs_a_browser()
+    OUT.mkdir(parents=True, exist_ok=True)
+    tmp = tmp_path_factory.mktemp("instructor")
+    course = toy_course(tmp / "course")
+    course.write_config()
+    hand_in_synthetic(course, "ada", perfect=True)
+    hand_in(course, "bob", "submitted-modified-test-cell.ipynb")
+    autograde(course, TOY, jobs=1, progress=False)
+    log = OUT / "jupyterlab-instructor.log"
+    with serve(tmp, log, ["--instructor"], course.root) as (url, token):
+        yield Lab(url, token, course.root, log), course
+
+
+def test_an_instructor_grades_by_hand_in_formgrader_and_the_cli_agrees(instructor_lab, browser):
+    from fixtures.toy import TOY
+
+    from grader.cli import main
+    from grader.gradebook.gradebook import gradebook
+    from grader.gradebook.records import load_record
+    from grader.results.export import grade_rows
+
+    lab, course = instructor_lab
+    with gradebook(course.db_url) as gb:
+        bob = gb.find_submission_notebook(TOY, TOY, "bob").id
+    page = browser.new_page(viewport={"width": 1400, "height": 900})   # a login cookie of its own
+    page.set_default_timeout(30_000)
+    try:
+        with step(page, "log in through the lab"):
+            page.goto(f"{lab.url}/lab?token={lab.token}")   # sets the login cookie
+            page.locator(".jp-DirListing-item").first.wait_for()
+        with step(page, "formgrader: the toy's submissions, bob flagged"):
+            page.goto(f"{lab.url}/formgrader/gradebook/{TOY}/{TOY}")
+            expect(page.locator("tbody tr")).to_have_count(2)
+            expect(page.locator(".flagged .glyphicon-flag")).to_have_count(1)
+        with step(page, "open bob's submission for manual grading"):
+            page.goto(f"{lab.url}/formgrader/submissions/{bob}/")
+            expect(page.locator("input.score#test_cube_hidden")).to_be_visible()
+            expect(page.locator("input.score#test_cube_hidden")).to_have_attribute("placeholder", "0")
+        with step(page, "the grader's flags and misconception ids in the comment boxes"):
+            expect(page.locator("#square-comment")).to_have_attribute(
+                "placeholder", re.compile(r"^grader, for the instructor: flags: modified-tests \(test_cube\)"))
+            expect(page.locator("#cube-comment")).to_have_attribute(
+                "placeholder", re.compile(r"misconceptions: \[MULTIPLIED-NOT-POWERED\]"))
+        with step(page, "a manual grade: 2 points for the hidden cube test"):
+            box = page.locator("input.score#test_cube_hidden")
+            box.fill("2")
+            box.press("Tab")     # Formgrader saves on change
+            deadline = time.monotonic() + 30
+            while next(r["score"] for r in grade_rows(course) if r["student"] == "bob") != "5":
+                assert time.monotonic() < deadline, "Formgrader did not save the manual grade"
+                time.sleep(0.3)
+        with step(page, "a forced regrade keeps it, and every place says 5"):
+            assert main(["autograde", TOY, "--course-dir", str(course.root), "--force",
+                         "--student", "bob", "--jobs", "1", "--no-progress"]) == 0
+            assert load_record(course, TOY, "bob").score == 5
+            assert next(r["score"] for r in grade_rows(course) if r["student"] == "bob") == "5"
+            page.reload()
+            expect(page.locator("input.score#test_cube_hidden")).to_have_value("2")
+            page.goto(f"{lab.url}/formgrader/gradebook/{TOY}/{TOY}")
+            expect(page.locator("tbody tr", has_text="5 / 6")).to_have_count(1)
+    finally:
+        page.close()
