@@ -51,7 +51,7 @@ from .config import (
     nbgrader_config,
     quiet_nbgrader_logs,
 )
-from .gradebook.gradebook import manual_grades, read_scores, store_grades, sync_assignment
+from .gradebook.gradebook import MANUAL_VIEW_NOTE, manual_grades, read_scores, store_grades, sync_assignment
 from .gradebook.records import Record, load_record, save_record, source_fingerprint, submission_fingerprint
 from .judge import judge
 from .judge.integrity import deduplicate_cells, find_submission, static_flags
@@ -305,7 +305,7 @@ def write_manual_view(course: Course, record: Record, release_notebook: Path) ->
     for cell in nb.cells:  # stored outputs were never produced by grading: not shown
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
-    nb.cells.insert(0, nbformat.v4.new_markdown_cell(note.strip()))
+    nb.cells.insert(0, nbformat.v4.new_markdown_cell(note.strip(), metadata={MANUAL_VIEW_NOTE: True}))
     out = course.autograded_notebook(record.student, record.assignment)
     out.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, str(out))

@@ -303,3 +303,6 @@ def test_formgrader_generate_feedback_redacts_as_grader_feedback_does(course, se
         assert find_leaks(page, secrets_) == [] and "toy secret" not in page, student
         assert NOTES_PREFIX not in page, student
     assert html_text(theirs) == html_text(ours)
+    # cyd was not graded: Formgrader renders the notebook as handed in, without the grader's note.
+    cyd = course.feedback_html("cyd", TOY).read_text()
+    assert "os._exit(1)" in html_text(cyd) and "Not graded automatically" not in cyd

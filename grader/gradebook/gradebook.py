@@ -24,6 +24,9 @@ COURSE_ID = ""  # nbgrader's converters use CourseDirectory.course_id, '' by def
 # instructor (the comment box's placeholder) and grader feedback leaves out.
 NOTES_PREFIX = "grader, for the instructor:"
 NOTES_ERROR_CHARS = 300
+# Metadata key of the note cell atop an ungraded submission's manual-grading view
+# (autograde.write_manual_view); feedback drops the cell.
+MANUAL_VIEW_NOTE = "grader_instructor_note"
 
 
 @contextlib.contextmanager

@@ -20,7 +20,7 @@ import nbformat
 from nbgrader.preprocessors import NbGraderPreprocessor
 
 from ..config import Course, course_directory, ensure_tools_on_path, nbgrader_config, quiet_nbgrader_logs
-from ..gradebook.gradebook import NOTES_PREFIX, gradebook
+from ..gradebook.gradebook import MANUAL_VIEW_NOTE, NOTES_PREFIX, gradebook
 from ..gradebook.records import load_records
 from ..judge.hidden_tests import HideHiddenTests, find_leaks, secret_lines
 from ..nbgrader_seam import feedback_preprocessors
@@ -37,10 +37,12 @@ _UNGRADED_TEXT = {
 
 class DropInstructorNotes(NbGraderPreprocessor):
     """The grader's notes for the instructor (flags, misconception ids: the automatic
-    comment Formgrader shows, ``gradebook._annotate``) stay out of the student's page;
-    nbgrader's own comment and anything the instructor typed stay in."""
+    comment Formgrader shows, ``gradebook._annotate``; the note atop an ungraded
+    submission's manual-grading view) stay out of the student's page; nbgrader's own
+    comment and anything the instructor typed stay in."""
 
     def preprocess(self, nb, resources):
+        nb.cells = [cell for cell in nb.cells if not cell.get("metadata", {}).get(MANUAL_VIEW_NOTE)]
         for cell in nb.cells:
             meta = cell.get("metadata", {}).get("nbgrader", {})
             comment = meta.get("comment")
