@@ -38,24 +38,11 @@ RECORDS_DIR = ".grader"  # inside autograded/; glob("*") never matches it
 GRADEBOOK_FILE = "gradebook.db"
 CONFIG_FILE = "nbgrader_config.py"
 
-# The nbgrader_config.py of every course root (the repository's is this text; demo
-# writes it into its course): nbgrader's Formgrader and CLI, started in the folder, then
-# see the course as the grader does (grader/formgrader.py: what each of their buttons does).
-COURSE_CONFIG = '''"""Configuration for nbgrader's own tools (Formgrader, the `nbgrader` command) run in this folder.
-
-The course is graded with `python -m grader ...` (which finds the course as nbgrader
-does: the nearest folder holding this file); this file only lets nbgrader's
-Formgrader and CLI see the same layout (solutions/ -> lessons/), gradebook and
-settings, with Generate and Generate Feedback doing what the grader does and
-Autograde turned off (grader/formgrader.py).  Edit grader/, not this file.
-"""
-from pathlib import Path
-
-from grader.formgrader import tools_config
-
-c = get_config()  # noqa: F821 - provided by traitlets when it loads this file
-c.merge(tools_config(Path(__file__).resolve().parent))
-'''
+# The nbgrader_config.py of every course root: the repository's own file, which demo
+# copies into its course, so that nbgrader's Formgrader and CLI, started in the
+# folder, see the course as the grader does (grader/formgrader.py: what each of their
+# buttons does).  One text, kept in the repository's nbgrader_config.py.
+COURSE_CONFIG = (REPO_ROOT / CONFIG_FILE).read_text()
 
 # Some lessons train small Keras models inside one cell.
 CELL_TIMEOUT = 180
