@@ -28,28 +28,19 @@ Skipped only when chromium or Playwright is missing, unless ``BROWSER_TESTS_REQU
 nbgrader's Validate runs the whole lesson): about a minute.
 """
 import contextlib
-import json
 import os
 import re
-import secrets
 import shutil
-import signal
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
-from pathlib import Path
 
 import nbformat
 import pytest
+from lab_server import REPO, serve
 
 # One server and one browser for the module: under xdist (`make test`) every test here
 # runs on the same worker.
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser")]
 
-REPO = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
 OUT = REPO / "build" / "browser-test"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 LESSONS = sorted(p.name for p in (REPO / "lessons").iterdir() if (p / f"{p.name}.ipynb").is_file())
@@ -77,12 +68,6 @@ TCP_WARNING = "Kernel is running over TCP without encryption"
 
 # ---------------------------------------------------------------- the server and the browser
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class Lab:
     def __init__(self, url, token, lessons, log):
         self.url, self.token, self.lessons, self.log = url, token, lessons, log
@@ -96,49 +81,6 @@ def _needs_a_browser():
         pytest.fail(f"BROWSER_TESTS_REQUIRED=1 but {MISSING}")
     if MISSING:
         pytest.skip(MISSING)
-
-
-@contextlib.contextmanager
-def serve(tmp, log, lab_args, root):
-    """JupyterLab through tools/lab with ``lab_args`` (before ``--root root``), Jupyter's
-    per-user folders in ``tmp``, its output in ``log``; yields (url, token)."""
-    env = dict(os.environ)
-    env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
-    env.pop("JUPYTER_CONFIG_PATH", None)
-    for var, name in [("JUPYTER_CONFIG_DIR", "config"), ("JUPYTER_DATA_DIR", "data"),
-                      ("JUPYTER_RUNTIME_DIR", "runtime"), ("IPYTHONDIR", "ipython")]:
-        env[var] = str(tmp / name)      # not the tester's ~/.jupyter, workspaces, kernelspecs
-    port, token = _free_port(), secrets.token_hex(16)
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [str(REPO / "tools" / "lab"), *lab_args, "--root", str(root), "--no-browser",
-             "--ServerApp.ip=127.0.0.1", f"--port={port}", "--ServerApp.port_retries=0",
-             f"--IdentityProvider.token={token}"],
-            env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True, cwd=tmp)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"tools/lab exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
-            try:
-                request = urllib.request.Request(f"{url}/api/status",
-                                                 headers={"Authorization": f"token {token}"})
-                with urllib.request.urlopen(request, timeout=2) as response:
-                    json.load(response)
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    pytest.fail(f"JupyterLab did not answer within 90 s:\n{log.read_text()[-3000:]}")
-                time.sleep(0.3)
-        yield url, token
-    finally:
-        proc.terminate()            # the server shuts its kernels down
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
 
 
 @pytest.fixture(scope="module")

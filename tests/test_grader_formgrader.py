@@ -23,19 +23,15 @@ file); the tests talk to it over HTTP as Formgrader's pages do:
 """
 import json
 import os
-import secrets
 import shutil
-import signal
-import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pytest
 from fixtures.toy import TOY, hand_in, hand_in_synthetic, toy_course
+from lab_server import BIN, REPO, serve
 
 from grader.autograde import autograde
 from grader.cli import main
@@ -50,18 +46,10 @@ from grader.results.report import build_report
 
 pytestmark = pytest.mark.xdist_group("grader-formgrader")
 
-REPO = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
 # ada: full marks; bob: a wrong cube with its visible test edited (modified-tests,
 # [MULTIPLIED-NOT-POWERED], 3/6); cyd: the kernel dies (kernel-died, 0, no autograded notebook).
 GRADED = ["ada", "bob"]
 STUDENTS = ["ada", "bob", "cyd"]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -103,42 +91,10 @@ def server(course, tmp_path_factory):
     """The instructor's JupyterLab on the course (``tools/lab --instructor --root``,
     started from elsewhere), with Jupyter's per-user folders in a temporary folder."""
     tmp = tmp_path_factory.mktemp("jupyter")
-    env = dict(os.environ)
-    env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
-    env.pop("JUPYTER_CONFIG_PATH", None)
-    for var, name in [("JUPYTER_CONFIG_DIR", "config"), ("JUPYTER_DATA_DIR", "data"),
-                      ("JUPYTER_RUNTIME_DIR", "runtime"), ("IPYTHONDIR", "ipython")]:
-        env[var] = str(tmp / name)
-    port, token = _free_port(), secrets.token_hex(16)
     log = tmp / "server.log"
-    command = [str(REPO / "tools" / "lab"), "--instructor", "--root", str(course.root), "--no-browser",
-               "--ServerApp.ip=127.0.0.1", f"--port={port}", "--ServerApp.port_retries=0",
-               f"--IdentityProvider.token={token}"]
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(command, cwd=tmp, env=env, stdout=out,
-                                stderr=subprocess.STDOUT, start_new_session=True)
-    server = Server(f"http://127.0.0.1:{port}", token, log)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"jupyter server exited with {proc.returncode}:\n{server.log_tail()}")
-            try:
-                if server.call("GET", "/formgrader/api/status")[0] == 200:
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"jupyter server did not answer within 60 s:\n{server.log_tail()}")
-            time.sleep(0.3)
-        yield server
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+    with serve(tmp, log, ["--instructor"], course.root, ready_path="/formgrader/api/status",
+               timeout=60) as (url, token):
+        yield Server(url, token, log)
 
 
 def test_the_repository_and_every_course_folder_carry_the_same_configuration(course):
