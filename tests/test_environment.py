@@ -11,7 +11,6 @@ import json
 import os
 import platform
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -20,20 +19,12 @@ from pathlib import Path
 
 import pytest
 import yaml
+from lab_server import BIN, REPO, free_port
 from packaging.markers import Marker
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import Version
-
-REPO = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _env():
@@ -53,7 +44,7 @@ def test_nbgrader_lab_extension_is_enabled_and_ok():
 
 @pytest.mark.slow
 def test_jupyterlab_starts_on_lessons_and_answers_api_status(tmp_path):
-    port = _free_port()
+    port = free_port()
     # tools/lab: what `make lab` runs (on lessons/, the student's config, --allow-root as root).
     cmd = [str(REPO / "tools" / "lab"), "--no-browser", f"--port={port}",
            "--ServerApp.ip=127.0.0.1", "--IdentityProvider.token=", "--ServerApp.open_browser=False"]
