@@ -1,7 +1,7 @@
 """Contract tests of grader/nbgrader_seam.py: one per nbgrader/jupyter behaviour it relies on.
 
 Each fails on an upgrade that changes the behaviour, naming what to re-check.
-None starts a kernel or grades a notebook (they run in `make test-fast`).
+Only the tests marked slow start a kernel (the others run in `make test-fast`).
 """
 from __future__ import annotations
 
@@ -315,3 +315,34 @@ def test_metadata_validation_checks_its_schema_once_with_the_same_verdicts(monke
     seam.use_schema_checked_once()   # idempotent
     assert isinstance(common.jsonschema, seam._SchemaCheckedOnce)
     assert common.jsonschema.ValidationError is jsonschema.ValidationError
+
+
+# ------------------------------------------------------------------ 7. quick kernel readiness
+
+def test_nbclient_awaits_wait_for_ready_and_our_client_replaces_it():
+    from jupyter_client.asynchronous import AsyncKernelClient
+    from nbclient import NotebookClient
+
+    assert "self.kc.wait_for_ready(" in _source(NotebookClient.async_start_new_kernel_client), \
+        f"nbclient no longer awaits kc.wait_for_ready: {RECHECK} (QuickReadyKernelClient)"
+    for name in ("kernel_info", "_async_is_alive", "_handle_kernel_info_reply"):
+        assert callable(getattr(AsyncKernelClient, name, None)), \
+            f"AsyncKernelClient.{name} is gone: {RECHECK} (QuickReadyKernelClient)"
+    assert seam.HookedKernelManager(kernel_name="python3").client_factory \
+        is seam.QuickReadyKernelClient
+
+
+@pytest.mark.slow
+def test_a_quick_ready_kernel_loses_no_output_of_its_first_cell():
+    """Ready means IOPub is subscribed: the first cell's output arrives, kernel after kernel."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    for attempt in range(4):
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(f"print('first {attempt}')")])
+        client = NotebookClient(nb, kernel_name="python3", timeout=30,
+                                kernel_manager_class=seam.HookedKernelManager)
+        with client.setup_kernel():
+            assert isinstance(client.kc, seam.QuickReadyKernelClient)
+            client.execute_cell(nb.cells[0], 0)
+        assert [o.get("text") for o in nb.cells[0].outputs] == [f"first {attempt}\n"], attempt
