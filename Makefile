@@ -62,13 +62,14 @@ lab-instructor: $(STAMP)
 # 2. one pytest run, so that both workers stay busy to the end: unit tests, grading
 # round trips and nbval (re-runs every solution notebook and compares its outputs).
 # --dist loadgroup keeps each xdist_group on one worker: a lesson's round trip, one
-# nbval notebook (tests/conftest.py groups its cells). tests/fixtures holds
-# submissions, not notebooks for nbval.
+# nbval notebook (tests/conftest.py groups its cells). --no-loadscope-reorder keeps
+# the order tests/conftest.py sorts them in: long groups first, short tests last.
+# tests/fixtures holds submissions, not notebooks for nbval.
 # The absolute PATH matters: nbval starts kernels from the notebook's folder.
 test: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m grader check
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest tests solutions --nbval --ignore=tests/fixtures -m "not full" -n 2 --dist loadgroup $(PYTEST_ARGS)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest tests solutions --nbval --ignore=tests/fixtures -m "not full" -n 2 --dist loadgroup --no-loadscope-reorder $(PYTEST_ARGS)
 
 # The tests that need no Jupyter kernel, no TensorFlow training and no nbgrader
 # grading (tests/conftest.py marks the others `slow`): about half a minute.
@@ -78,10 +79,10 @@ test-fast: $(DEV_STAMP)
 
 # The full tier (marker `full`): every round-trip class graded again with every cell
 # run (the same points as with demonstration cells skipped) and every lesson run
-# with every exercise broken. A lesson's whole run time per student: tens of
-# minutes. CI runs it after `make test`.
+# top to bottom as released and with every exercise broken. A lesson's whole run
+# time per student: tens of minutes. CI runs it after `make test`.
 test-full: $(DEV_STAMP)
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest tests -m full -n 2 --dist loadgroup $(PYTEST_ARGS)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest tests -m full -n 2 --dist loadgroup --no-loadscope-reorder $(PYTEST_ARGS)
 
 lessons: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m grader build

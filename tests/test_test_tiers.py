@@ -1,6 +1,6 @@
 """The fast tier (`make test-fast`) leaves out the modules that start kernels, train or grade."""
 import pytest
-from conftest import is_slow_module
+from conftest import is_slow_module, schedule_key
 
 
 def test_the_kernel_and_grading_modules_are_slow_and_the_numpy_ones_are_not():
@@ -10,6 +10,23 @@ def test_the_kernel_and_grading_modules_are_slow_and_the_numpy_ones_are_not():
     for name in ("test_simple_rnn", "test_checks_simple_rnn", "test_python_picking",
                  "test_environment", "test_test_tiers"):
         assert not is_slow_module(name), name
+
+
+def test_long_groups_are_handed_out_first_and_ungrouped_tests_last():
+    class Item:
+        def __init__(self, group):
+            self.group = group
+
+        def get_closest_marker(self, name):
+            return None if self.group is None else pytest.mark.xdist_group(self.group).mark
+
+    groups = [None, "grader-cli", "nbval-01_simple_rnn.ipynb", "round-trip-01_simple_rnn",
+              "round-trip-08_text_classification", "never-block-03_gru-released",
+              "grading-integrity", "browser"]
+    ordered = [item.group for item in sorted(map(Item, groups), key=schedule_key)]
+    assert set(ordered[:2]) == {"grading-integrity", "browser"}
+    assert ordered[2:4] == ["round-trip-08_text_classification", "round-trip-01_simple_rnn"]
+    assert ordered[-2:] == ["grader-cli", None]
 
 
 @pytest.mark.slow   # starts a pytest with two xdist workers (about 10 s)
