@@ -14,10 +14,12 @@ themselves. Any other error is a cell that needed an exercise's function and
 did not fall back to the course's version (``course_utils.fallback``).
 
 ``broken`` breaks all exercises at once, which catches every unguarded use of
-every exercise in one run per lesson.  ``released`` catches the same uses (a stub
-raises ``NotImplementedError`` when called) and runs in ``make test``; ``broken``
-adds answers that raise other errors and runs in the full tier (``make test-full``,
-marker ``full``). ``NEVER_BLOCK_EACH=1`` adds one run per
+every exercise in one run per lesson; ``released`` catches the same uses with the
+stubs' ``NotImplementedError``.  Each run is a whole lesson run again (nbval in
+``make test`` already runs every solution once), so both are in the full tier
+(``make test-full``, marker ``full``).  ``make test`` checks the same rule for
+every cell that grading runs, at no extra cost: the round trip's ``untouched``
+student (``tests/test_round_trip.py``).  ``NEVER_BLOCK_EACH=1`` adds one run per
 exercise, that exercise broken and every other one answered with the
 solution (slower: one whole lesson run per exercise).
 
@@ -58,10 +60,7 @@ def _runs(lesson):
 
 
 def _marks(lesson, run):
-    marks = [pytest.mark.xdist_group(f"never-block-{lesson}-{run}")]
-    if run != "released":   # the released stubs raise when called too: the full tier
-        marks.append(pytest.mark.full)
-    return marks
+    return [pytest.mark.xdist_group(f"never-block-{lesson}-{run}"), pytest.mark.full]
 
 
 CASES = [pytest.param(lesson, run, id=f"{lesson}-{run}", marks=_marks(lesson, run))

@@ -7,7 +7,8 @@ busy, and a pool per class would only add its workers' start-up (nbgrader and
 TensorFlow imported again, a second zygote):
 
 * ``solution``           the solution notebook handed in as is: full marks, no flags;
-* ``untouched``          the released lesson: 0, and no crash;
+* ``untouched``          the released lesson: 0, no crash, and no error outside the
+                         test cells (the stubs never block a cell that grading runs);
 * ``scenario-<name>``    each scenario of ``grader/demo/scenarios/<lesson>.py``: the
                          solution with some exercise cells replaced; it must get
                          its score class and its ``expect_ids`` in the feedback.
@@ -98,6 +99,23 @@ def test_untouched_lesson_gets_zero_without_crashing(graded_lesson, lesson):
     assert record.score == 0
     assert not CRASH_FLAGS & set(record.flags), record.error
     assert record.tests and not any(t["passed"] for t in record.tests)
+
+
+@pytest.mark.parametrize("lesson", [_lesson(x) for x in LESSONS])
+def test_untouched_lesson_blocks_no_cell_that_grading_runs(graded_lesson, lesson):
+    """Every exercise a stub that raises: only test cells may show an error, as in
+    tests/test_lessons_never_block.py (which runs the demonstration cells too, in the
+    full tier); here, free, for every cell grading runs."""
+    course, _, _ = graded_lesson(lesson)
+    nb = nbformat.read(str(course.autograded_notebook("untouched", lesson)), as_version=4)
+    blocked = []
+    for index, cell in enumerate(nb.cells):
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if meta.get("grade") and not meta.get("solution"):
+            continue   # a test cell: it is meant to fail
+        blocked += [(index, meta.get("grade_id"), f"{o.get('ename')}: {str(o.get('evalue'))[:200]}")
+                    for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+    assert not blocked, f"{lesson}: cells other than test cells raised on the stubs: {blocked}"
 
 
 @pytest.mark.parametrize("lesson, name", _scenario_params())
