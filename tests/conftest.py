@@ -74,8 +74,8 @@ def schedule_key(item) -> tuple:
         return (0, "")
     seconds = next((s for prefix, s in GROUP_SECONDS.items() if group.startswith(prefix)),
                    OTHER_GROUP_SECONDS)
-    lesson = next((part for part in group.split("-") if part[:2].isdigit()), "")
-    return (-seconds, "".join(chr(255 - ord(c)) for c in lesson))   # 08 before 01
+    lesson = next((int(part[:2]) for part in group.split("-") if part[:2].isdigit()), 0)
+    return (-seconds, -lesson)   # round-trip-08_... before round-trip-01_...
 
 
 # tryfirst: pytest-xdist reads xdist_group marks in its own hook, after this one.
