@@ -16,6 +16,11 @@ internal the grader relies on (each with a contract test); ``formgrader``
 is what nbgrader's own tools (Formgrader's buttons, the ``nbgrader`` command)
 do in a course folder, whose ``nbgrader_config.py`` loads it; ``cli`` and
 ``demo`` are the entry points.  Run ``python -m grader --help``.
+``deferred_imports`` runs first: it keeps a dependency's 2-second optional
+import out of every grader process.
 """
+from .deferred_imports import defer_iri_grammar
+
+defer_iri_grammar()
 
 __all__ = []

@@ -33,6 +33,9 @@ when an upgrade changes it.
 7. ``QuickReadyKernelClient``: jupyter_client's ``AsyncKernelClient.wait_for_ready``
    (what nbclient awaits before the first cell) without its fixed waits; the
    ``HookedKernelManager``'s clients are of this class.
+8. ``grader.deferred_imports`` (its own module: it must run before jsonschema is
+   imported): jsonschema's optional ``rfc3987_syntax`` loads on first use, not at
+   import (2 s of CPU per grader process).
 """
 from __future__ import annotations
 

@@ -346,3 +346,41 @@ def test_a_quick_ready_kernel_loses_no_output_of_its_first_cell():
             assert isinstance(client.kc, seam.QuickReadyKernelClient)
             client.execute_cell(nb.cells[0], 0)
         assert [o.get("text") for o in nb.cells[0].outputs] == [f"first {attempt}\n"], attempt
+
+
+# ------------------------------------------------------------------ 8. deferred IRI grammar
+
+_IRI_CASES = ["http://example.com/ä", "http://example.com/a b", "urn:isbn:0451450523",
+              "not an iri", "//relative/path"]
+_IRI_VERDICTS = """
+import json, sys
+import jsonschema
+checker = jsonschema.FormatChecker()
+cases = json.loads(sys.argv[1])
+print(json.dumps({"lark_before": "lark" in sys.modules,
+                  "iri": [checker.conforms(c, "iri") for c in cases],
+                  "iri-reference": [checker.conforms(c, "iri-reference") for c in cases],
+                  "lark_after": "lark" in sys.modules}))
+"""
+
+
+def _iri_verdicts(prelude: str) -> dict:
+    done = subprocess.run([sys.executable, "-c", prelude + _IRI_VERDICTS, json.dumps(_IRI_CASES)],
+                          capture_output=True, text=True, check=True)
+    return json.loads(done.stdout)
+
+
+def test_the_iri_grammar_loads_only_when_a_schema_checks_an_iri():
+    """grader.deferred_imports: importing the grader (and nbformat, nbgrader) compiles no
+    IRI grammar, and jsonschema's iri formats give the verdicts they give without it."""
+    import jsonschema._format
+
+    assert "from rfc3987_syntax import is_valid_syntax" in _source(jsonschema._format), \
+        "jsonschema imports rfc3987_syntax another way: re-check grader/deferred_imports.py"
+    theirs = _iri_verdicts("")
+    ours = _iri_verdicts("import grader.autograde, nbgrader.converters\n")
+    assert theirs["lark_before"] and not ours["lark_before"], \
+        "the grader's imports compile the IRI grammar (grader/deferred_imports.py not in effect)"
+    assert ours["iri"] == theirs["iri"] and ours["iri-reference"] == theirs["iri-reference"]
+    assert ours["lark_after"], "the real rfc3987_syntax was not loaded for an IRI check"
+    assert True in theirs["iri"] and False in theirs["iri"], "the cases no longer test anything"
