@@ -40,6 +40,7 @@ at import (``grader.run.kernels.PRELOADABLE``).
 from __future__ import annotations
 
 import contextlib
+import gc
 import importlib
 import json
 import os
@@ -289,6 +290,11 @@ def serve(preload: list[str], sandbox: dict | None = None) -> None:
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # kernels are reaped automatically
 
     loaded, failed = _preload(preload)
+    # The preloaded objects (TensorFlow's are many) go to the collector's permanent
+    # generation: a kernel's garbage collections then never walk them, which would
+    # touch, and so copy, most of the memory it shares with this zygote.
+    gc.collect()
+    gc.freeze()
     if sandbox is not None:
         reset(sandbox["workdir"], sandbox.get("ipc_dir"))  # nothing from the preload lingers
     writer.write(json.dumps({"ready": True, "loaded": loaded, "failed": failed}) + "\n")
