@@ -42,6 +42,7 @@ from nbformat.v4 import new_code_cell, new_output
 from traitlets import Bool, Integer, Unicode
 from traitlets import List as ListTrait
 
+from ..nbgrader_seam import CommTimeout
 from ..run import demo_cells
 from ..run.kernels import GradingExecute
 from . import judge_agent
@@ -68,8 +69,12 @@ class JudgeReport:
 LAST_REPORT = JudgeReport()
 
 
-class RemoteTimeout(Exception):
-    """The student's function did not return before the cell time limit."""
+class RemoteTimeout(BaseException):
+    """The student's function did not return before the cell time limit.
+
+    A ``BaseException``, like the ``KeyboardInterrupt`` it stands for: checkers turn a
+    student's exception into a test failure (``except Exception``), but a timeout must
+    reach ``_judge_cell``, which words it and marks the record (flag ``timeout``)."""
 
 
 # ------------------------------------------------------------------ test cells
@@ -301,6 +306,7 @@ class JudgedExecute(GradingExecute):
         self._exercises = exercise_names(trusted)
         self._not_run = demo_cells.cells_to_skip(nb, trusted) if self.skip_demo_cells else set()
         self._agent_ready = False
+        self._comm_id = None   # the agent's comm channel, once open
         self._in_rpc = False
         self._notebook_bytes = 0
         return super().preprocess(nb, resources, km)
@@ -362,10 +368,25 @@ class JudgedExecute(GradingExecute):
     def _request(self, request: dict, arrays: list, index: int) -> tuple[dict, list]:
         """Send one request to the agent in the kernel; return its reply ``(document, arrays)``.
 
-        The agent is installed with the first request, and again if student code removed it.
+        The first request goes in a cell that installs the agent and its comm channel;
+        later ones go as comm messages.  If student code removed the agent or its
+        channel, the next request installs them again.
         """
+        text = judge_agent.pack(request, arrays)
+        if self._comm_id is not None:
+            try:
+                answer = self.comm_round_trip(self._comm_id, {"request": text}, self.timeout)
+            except CommTimeout:
+                self.report.timed_out = True
+                raise RemoteTimeout() from None
+            if answer is not None and "interrupted" in answer:
+                self.report.timed_out = True
+                raise RemoteTimeout()
+            if answer is not None and "reply" in answer:
+                return self._unpack_reply(answer["reply"])
+            self._comm_id, self._agent_ready = None, False   # gone: install again
         call = (f"__import__('sys').modules[{judge_agent.AGENT_MODULE!r}]"
-                f".handle({judge_agent.pack(request, arrays)!r})")
+                f".handle({text!r})")
         errors: list = []
         for attempt in (0, 1):
             code = call
@@ -375,16 +396,17 @@ class JudgedExecute(GradingExecute):
                         f"exec(compile({AGENT_SOURCE!r}, '<grader judge agent>', 'exec'), "
                         "_m.__dict__)\n"
                         f"_s.modules[{judge_agent.AGENT_MODULE!r}] = _m\n"
+                        "_m.open_channel()\n"
                         "del _s, _t, _m\n" + call)
             outputs = self._run_in_kernel(code, index)
             for output in reversed(outputs):
                 data = output.get("data", {}) if output.get("output_type") == "display_data" else {}
                 if judge_agent.MIME in data:
-                    payload = data[judge_agent.MIME]
-                    if not isinstance(payload, str) or len(payload) > MAX_REPLY_CHARS:
-                        raise ValueError("the kernel's reply is too large")
-                    self._agent_ready = True
-                    return judge_agent.unpack(payload)
+                    reply = self._unpack_reply(data[judge_agent.MIME])
+                    if not self._agent_ready:
+                        self._agent_ready = True
+                        self._comm_id = self.open_comm(judge_agent.COMM_TARGET)
+                    return reply
             errors = [o for o in outputs if o.get("output_type") == "error"]
             if any(o.get("ename") in ("CellTimeoutError", "KeyboardInterrupt") for o in errors):
                 self.report.timed_out = True
@@ -392,6 +414,12 @@ class JudgedExecute(GradingExecute):
             self._agent_ready = False
         detail = f"{errors[0].get('ename', '')}: {errors[0].get('evalue', '')}" if errors else ""
         raise ValueError(f"the kernel gave no answer {detail}".strip())
+
+    @staticmethod
+    def _unpack_reply(payload) -> tuple[dict, list]:
+        if not isinstance(payload, str) or len(payload) > MAX_REPLY_CHARS:
+            raise ValueError("the kernel's reply is too large")
+        return judge_agent.unpack(payload)
 
     def _reply_value(self, reply: dict, arrays: list):
         return judge_agent.decode(reply["value"], arrays, keras_model=rebuild_keras_model)

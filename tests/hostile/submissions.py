@@ -40,6 +40,14 @@ def _at_end(nb, *sources):
     return nb
 
 
+def _after(nb, grade_id, source):
+    """Insert a code cell right after the cell ``grade_id``."""
+    index = next(i for i, c in enumerate(nb.cells)
+                 if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == grade_id)
+    nb.cells.insert(index + 1, new_code_cell(source))
+    return nb
+
+
 def _cell(nb, grade_id):
     return next(c for c in nb.cells
                 if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == grade_id)
@@ -86,6 +94,13 @@ HOSTILE = {
             "    return r\n"
             "ip.run_cell = _ok")),
         score=0.0, flags=["suspicious-code"]),
+    "breaks-judge-channel": dict(
+        # After the first judged cell: every comm (the judge's requests travel on one) and
+        # comm target gone.  The judge must install its agent again, not crash or hang.
+        build=lambda stub, perfect, ctx: _after(perfect, "test_rnn_cell_forward_hidden", (
+            "_comms = get_ipython().kernel.comm_manager\n"
+            "_comms.comms.clear()\n_comms.targets.clear()")),
+        score=FULL, flags=["suspicious-code"]),
     "calls-reference": dict(
         build=lambda stub, perfect, ctx: _with_answers(perfect, {
             "rnn_cell_forward": "import course_utils.simple_rnn as course\n"
