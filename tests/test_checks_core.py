@@ -181,6 +181,53 @@ def test_reassigned_tanh_does_not_change_the_expected_answer(monkeypatch):
         assert "values differ" in str(_failure(check_lstm_cell_forward, student, hidden=hidden))
 
 
+_TABLES = """
+import json, os, sys, types
+if sys.argv[1] == "grading-kernel":    # what a kernel the grader started looks like
+    os.environ["RNN_COURSE_GRADING"] = "1"
+    import IPython
+    IPython.get_ipython = lambda: types.SimpleNamespace(kernel=object())
+elif sys.argv[1] == "grader":          # the grader's own process: no kernel
+    os.environ["RNN_COURSE_GRADING"] = "1"
+from course_utils.checks import _core, gated_backward, gru, lstm, simple_rnn
+tables = [value for module in (gru, lstm, simple_rnn, gated_backward)
+          for value in vars(module).values() if isinstance(value, _core.Precomputed)]
+built = [t._table is not None for t in tables]
+import numpy as np
+from course_utils import gru as reference
+np.tanh = lambda a, *args, **kwargs: np.clip(a, -1, 1)   # a student's reassignment
+try:
+    gru.check_gru_forward(reference.gru_forward, hidden=True)
+    verdict = "passed"
+except AssertionError:
+    verdict = "failed"
+print(json.dumps({"tables": len(tables), "built_at_import": built, "verdict": verdict}))
+"""
+
+
+def _tables(where: str) -> dict:
+    import json
+
+    done = subprocess.run([sys.executable, "-c", _TABLES, where], capture_output=True,
+                          text=True, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_probe_tables_are_built_at_import_except_in_a_grading_kernel():
+    """A lesson's kernel (and the grader's process) builds the expected answers before
+    any student cell runs; a grading kernel, whose checkers grade nothing, skips that
+    work until a checker is called there."""
+    lesson, grader, kernel = _tables("lesson"), _tables("grader"), _tables("grading-kernel")
+    assert lesson["tables"] >= 13
+    assert all(lesson["built_at_import"]) and all(grader["built_at_import"])
+    assert not any(kernel["built_at_import"])
+    # The "student" is the course's gru_forward, which now calls the reassigned np.tanh.
+    # Expected answers built before the reassignment catch it; built after it (only where
+    # no grade depends on them) they carry the same wrong tanh.
+    assert lesson["verdict"] == grader["verdict"] == "failed"
+    assert kernel["verdict"] == "passed"
+
+
 @pytest.mark.parametrize("name", ["rnn_cell_forward", "rnn_forward", "gru_forward",
                                   "lstm_cell_forward", "lstm_forward"])
 def test_a_student_that_mutates_its_inputs_is_told_and_corrupts_nothing(name):

@@ -31,6 +31,7 @@ from ..weights import random_weights
 from ._core import (
     ATOL,
     Mistake,
+    Precomputed,
     StudentCodeError,
     call_student,
     checker,
@@ -268,7 +269,7 @@ def _build_probes():
     return {False: visible, True: hidden}
 
 
-_PROBES = _build_probes()
+_PROBES = Precomputed(_build_probes)   # at import, before student code (see Precomputed)
 
 
 # ---------------------------------------------------------------- running the student's function

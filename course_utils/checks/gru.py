@@ -11,7 +11,7 @@ so a function that ignores the flag is told so.
 """
 from course_utils import gru
 
-from ._core import checker
+from ._core import Precomputed, checker
 from ._probes import Output, cell_probes, check_probes, diagnosis, lesson_mistakes
 from .variants import GRU_CELL_VARIANTS, GRU_SEQUENCE_VARIANTS
 
@@ -78,18 +78,22 @@ def _probes(mode, specs, *, sequence, reference, variants):
     return probes
 
 
-# Computed at import time, before student code runs (see _probes).
-_STEP_PROBES = {mode: _probes(mode, specs, sequence=False, reference=gru.gru_cell_forward,
-                              variants=GRU_CELL_VARIANTS)
-                for mode, specs in _STEP_SPECS.items()}
-_SEQUENCE_PROBES = {mode: _probes(mode, specs, sequence=True, reference=gru.gru_forward,
-                                  variants=GRU_SEQUENCE_VARIANTS)
-                    for mode, specs in _SEQUENCE_SPECS.items()}
-_STEP_DIAGNOSIS = {mode: diagnosis("gru", probes, gru.gru_cell_forward)
-                   for mode, probes in _STEP_PROBES.items()}
-_SEQUENCE_DIAGNOSIS = {mode: diagnosis("gru", probes, gru.gru_forward,
-                                       step=gru.gru_cell_forward, state_names=("h0",))
-                       for mode, probes in _SEQUENCE_PROBES.items()}
+# Computed at import time, before student code runs (see Precomputed).
+_STEP_PROBES = Precomputed(lambda: {
+    mode: _probes(mode, specs, sequence=False, reference=gru.gru_cell_forward,
+                  variants=GRU_CELL_VARIANTS)
+    for mode, specs in _STEP_SPECS.items()})
+_SEQUENCE_PROBES = Precomputed(lambda: {
+    mode: _probes(mode, specs, sequence=True, reference=gru.gru_forward,
+                  variants=GRU_SEQUENCE_VARIANTS)
+    for mode, specs in _SEQUENCE_SPECS.items()})
+_STEP_DIAGNOSIS = Precomputed(lambda: {
+    mode: diagnosis("gru", probes, gru.gru_cell_forward)
+    for mode, probes in _STEP_PROBES.items()})
+_SEQUENCE_DIAGNOSIS = Precomputed(lambda: {
+    mode: diagnosis("gru", probes, gru.gru_forward, step=gru.gru_cell_forward,
+                    state_names=("h0",))
+    for mode, probes in _SEQUENCE_PROBES.items()})
 
 
 @checker

@@ -9,7 +9,7 @@ outputs equal that mistake's outputs.
 """
 from course_utils import lstm
 
-from ._core import checker
+from ._core import Precomputed, checker
 from ._probes import Output, cell_probes, check_probes, diagnosis, lesson_mistakes
 from .variants import LSTM_CELL_VARIANTS, LSTM_SEQUENCE_VARIANTS
 
@@ -63,18 +63,22 @@ WORDS = {
 _CELL_MISTAKES = lesson_mistakes(LSTM_CELL_VARIANTS, WORDS)
 _SEQUENCE_MISTAKES = lesson_mistakes(LSTM_SEQUENCE_VARIANTS, WORDS)
 
-# Computed at import time, before student code runs (see _probes).
-_STEP_PROBES = {mode: cell_probes("lstm", mode, specs, sequence=False,
-                                  reference=lstm.lstm_cell_forward, variants=_CELL_MISTAKES)
-                for mode, specs in _STEP_SPECS.items()}
-_SEQUENCE_PROBES = {mode: cell_probes("lstm", mode, specs, sequence=True,
-                                      reference=lstm.lstm_forward, variants=_SEQUENCE_MISTAKES)
-                    for mode, specs in _SEQUENCE_SPECS.items()}
-_STEP_DIAGNOSIS = {mode: diagnosis("lstm", probes, lstm.lstm_cell_forward)
-                   for mode, probes in _STEP_PROBES.items()}
-_SEQUENCE_DIAGNOSIS = {mode: diagnosis("lstm", probes, lstm.lstm_forward,
-                                       step=lstm.lstm_cell_forward, state_names=("h0", "c0"))
-                       for mode, probes in _SEQUENCE_PROBES.items()}
+# Computed at import time, before student code runs (see Precomputed).
+_STEP_PROBES = Precomputed(lambda: {
+    mode: cell_probes("lstm", mode, specs, sequence=False, reference=lstm.lstm_cell_forward,
+                      variants=_CELL_MISTAKES)
+    for mode, specs in _STEP_SPECS.items()})
+_SEQUENCE_PROBES = Precomputed(lambda: {
+    mode: cell_probes("lstm", mode, specs, sequence=True, reference=lstm.lstm_forward,
+                      variants=_SEQUENCE_MISTAKES)
+    for mode, specs in _SEQUENCE_SPECS.items()})
+_STEP_DIAGNOSIS = Precomputed(lambda: {
+    mode: diagnosis("lstm", probes, lstm.lstm_cell_forward)
+    for mode, probes in _STEP_PROBES.items()})
+_SEQUENCE_DIAGNOSIS = Precomputed(lambda: {
+    mode: diagnosis("lstm", probes, lstm.lstm_forward, step=lstm.lstm_cell_forward,
+                    state_names=("h0", "c0"))
+    for mode, probes in _SEQUENCE_PROBES.items()})
 
 
 @checker

@@ -12,7 +12,7 @@ so transposed weights still run and can be recognised.
 """
 from course_utils import simple_rnn
 
-from ._core import checker
+from ._core import Precomputed, checker
 from ._probes import Output, cell_probes, check_probes, diagnosis, lesson_mistakes
 from .variants import RNN_CELL_VARIANTS, RNN_SEQUENCE_VARIANTS
 
@@ -63,20 +63,22 @@ WORDS = {
 _CELL_MISTAKES = lesson_mistakes(RNN_CELL_VARIANTS, WORDS)
 _SEQUENCE_MISTAKES = lesson_mistakes(RNN_SEQUENCE_VARIANTS, WORDS)
 
-# Computed at import time, before student code runs (see _probes).
-_STEP_PROBES = {mode: cell_probes("simple_rnn", mode, specs, sequence=False,
-                                  reference=simple_rnn.rnn_cell_forward,
-                                  variants=_CELL_MISTAKES)
-                for mode, specs in _STEP_SPECS.items()}
-_SEQUENCE_PROBES = {mode: cell_probes("simple_rnn", mode, specs, sequence=True,
-                                      reference=simple_rnn.rnn_forward,
-                                      variants=_SEQUENCE_MISTAKES)
-                    for mode, specs in _SEQUENCE_SPECS.items()}
-_STEP_DIAGNOSIS = {mode: diagnosis("simple_rnn", probes, simple_rnn.rnn_cell_forward)
-                   for mode, probes in _STEP_PROBES.items()}
-_SEQUENCE_DIAGNOSIS = {mode: diagnosis("simple_rnn", probes, simple_rnn.rnn_forward,
-                                       step=simple_rnn.rnn_cell_forward, state_names=("h0",))
-                       for mode, probes in _SEQUENCE_PROBES.items()}
+# Computed at import time, before student code runs (see Precomputed).
+_STEP_PROBES = Precomputed(lambda: {
+    mode: cell_probes("simple_rnn", mode, specs, sequence=False,
+                      reference=simple_rnn.rnn_cell_forward, variants=_CELL_MISTAKES)
+    for mode, specs in _STEP_SPECS.items()})
+_SEQUENCE_PROBES = Precomputed(lambda: {
+    mode: cell_probes("simple_rnn", mode, specs, sequence=True,
+                      reference=simple_rnn.rnn_forward, variants=_SEQUENCE_MISTAKES)
+    for mode, specs in _SEQUENCE_SPECS.items()})
+_STEP_DIAGNOSIS = Precomputed(lambda: {
+    mode: diagnosis("simple_rnn", probes, simple_rnn.rnn_cell_forward)
+    for mode, probes in _STEP_PROBES.items()})
+_SEQUENCE_DIAGNOSIS = Precomputed(lambda: {
+    mode: diagnosis("simple_rnn", probes, simple_rnn.rnn_forward,
+                    step=simple_rnn.rnn_cell_forward, state_names=("h0",))
+    for mode, probes in _SEQUENCE_PROBES.items()})
 
 
 @checker
