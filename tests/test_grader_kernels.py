@@ -51,13 +51,15 @@ def test_preload_modules_are_the_notebooks_top_level_heavy_imports(tmp_path):
 
 def test_each_notebook_gets_a_fresh_forked_kernel(zygote, tmp_path, monkeypatch):
     monkeypatch.setenv("GRADER_TEST_SETTING", "from-the-grader")
-    probe = ("import os, sys\n"
+    probe = ("import gc, os, sys\n"
              "print('numpy' in sys.modules, os.getppid(), os.getpid(), os.getcwd(),"
-             " os.environ.get('GRADER_TEST_SETTING'))")
+             " os.environ.get('GRADER_TEST_SETTING'), gc.get_freeze_count())")
     first = _run(_notebook(probe, "LEAK = 1"), tmp_path)
     second = _run(_notebook(probe, "print('LEAK' in globals())"), tmp_path)
-    preloaded, parent, pid, cwd, setting = _stdout(first.cells[0]).split()
+    preloaded, parent, pid, cwd, setting, frozen = _stdout(first.cells[0]).split()
     assert preloaded == "True"            # imported before the fork
+    # and frozen: the kernel's garbage collections never walk (and so copy) them
+    assert int(frozen) > 10_000
     assert int(parent) == zygote._proc.pid  # forked by the zygote
     assert cwd == str(tmp_path) and setting == "from-the-grader"
     assert _stdout(second.cells[0]).split()[2] != pid  # a new process per notebook
