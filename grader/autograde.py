@@ -373,9 +373,16 @@ def _spawning_without_main():
         sys.modules["__main__"] = main
 
 
-def _run_pool(jobs: list[dict], workers: int, initargs: tuple, on_result) -> None:
+def _started() -> None:
+    """A worker's first task: it makes the pool start the worker (``_run_pool``)."""
+
+
+def _run_pool(jobs: list[dict], workers: int, initargs: tuple, on_result,
+              prepare=lambda: None) -> None:
     """Run ``grade_one`` over ``jobs``; call ``on_result(job, result)`` as each finishes.
 
+    The workers start (import nbgrader, start their zygote) while this process
+    runs ``prepare()``, the set-up the jobs need (the template gradebook).
     If a worker process dies (which student code cannot cause: it runs in a
     kernel), the affected students are retried once, one at a time.
     """
@@ -383,10 +390,15 @@ def _run_pool(jobs: list[dict], workers: int, initargs: tuple, on_result) -> Non
     context = multiprocessing.get_context("spawn")  # no inherited threads or sockets
     while pending:
         crashed = []
-        with ProcessPoolExecutor(max_workers=max(1, min(workers, len(pending))),
-                                 mp_context=context, initializer=_init_worker,
-                                 initargs=initargs) as pool:
-            with _spawning_without_main():  # workers start at submit time
+        size = max(1, min(workers, len(pending)))
+        with ProcessPoolExecutor(max_workers=size, mp_context=context,
+                                 initializer=_init_worker, initargs=initargs) as pool:
+            with _spawning_without_main():  # a worker starts for each task submitted
+                for _ in range(size):       # while no worker is idle
+                    pool.submit(_started)
+            prepare()
+            prepare = lambda: None  # noqa: E731 - once, not again for a retry
+            with _spawning_without_main():
                 futures = {pool.submit(grade_one, job): job for job in pending}
             for future in as_completed(futures):
                 job = futures[future]
@@ -406,13 +418,14 @@ def _run_pool(jobs: list[dict], workers: int, initargs: tuple, on_result) -> Non
                 on_result(job, _failure(job, "the grading worker process crashed"))
 
 
-def _run_inline(jobs: list[dict], initargs: tuple, on_result) -> None:
+def _run_inline(jobs: list[dict], initargs: tuple, on_result, prepare=lambda: None) -> None:
     """One worker's worth of grading in this process: no pool to start for one student."""
     saved_env = dict(os.environ)
     zygote = kernels.current_zygote()
     try:
         with warnings.catch_warnings():
-            _init_worker(*initargs)
+            _init_worker(*initargs)   # the zygote's preload runs while we prepare
+            prepare()
             for job in jobs:
                 on_result(job, grade_one(job))
     finally:
@@ -458,7 +471,10 @@ def autograde(course: Course, assignment: str, *, jobs: int | None = None, force
         tmp = Path(tmp)
         release_notebook = sync_assignment(course, assignment, tmp / "release")
         template_db = tmp / "template.db"
-        sync_assignment(course, assignment, tmp / "template-release", db_url=f"sqlite:///{template_db}")
+
+        def make_template() -> None:   # done while the workers start
+            sync_assignment(course, assignment, tmp / "template-release",
+                            db_url=f"sqlite:///{template_db}")
         (tmp / "work").mkdir()
 
         todo, fingerprints = [], {}
@@ -514,9 +530,9 @@ def autograde(course: Course, assignment: str, *, jobs: int | None = None, force
                 sandbox, memory, cpu_seconds=2 * notebook_timeout) if todo else None
             initargs = (threads, preload, str(course.root), sandbox_settings)
             if len(todo) == 1 or jobs == 1:
-                _run_inline(todo, initargs, on_result)
+                _run_inline(todo, initargs, on_result, make_template)
             elif todo:
-                _run_pool(todo, jobs, initargs, on_result)
+                _run_pool(todo, jobs, initargs, on_result, make_template)
         finally:
             bar.close()
     result.graded.sort(key=lambda r: r.student)

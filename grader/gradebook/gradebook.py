@@ -10,6 +10,7 @@ contention, no retries, and a crashed worker cannot corrupt the course file.
 from __future__ import annotations
 
 import contextlib
+import functools
 import warnings
 from pathlib import Path
 
@@ -84,9 +85,19 @@ def manual_grades(db_url: str, assignment: str, student: str) -> tuple[float, di
 
 def exercise_of_tests(course: Course, assignment: str) -> tuple[list[str], dict[str, str]]:
     """(solution cells in order, {test cell: the solution cell above it}) of the lesson."""
+    path = course.source_notebook(assignment)
+    stat = path.stat()
+    solutions, owner = _exercise_of_tests(str(path), stat.st_mtime_ns, stat.st_size)
+    return list(solutions), dict(owner)
+
+
+@functools.lru_cache(maxsize=16)
+def _exercise_of_tests(path: str, _mtime_ns: int, _size: int):
+    """``exercise_of_tests`` of one version of a lesson file (read once per batch, not per
+    student)."""
     import nbformat
 
-    nb = nbformat.read(str(course.source_notebook(assignment)), as_version=4)
+    nb = nbformat.read(path, as_version=4)
     solutions, owner, last = [], {}, None
     for cell in nb.cells:
         meta = cell.get("metadata", {}).get("nbgrader", {})
@@ -160,19 +171,20 @@ def store_grades(course: Course, record: Record, *, worker_db_url: str | None = 
         if worker_db_url and record.graded:
             with gradebook(worker_db_url) as worker:
                 source = worker.find_submission(record.assignment, record.student)
+                targets = {nb.name: nb for nb in submission.notebooks}
                 for worker_nb in source.notebooks:
-                    target = gb.find_submission_notebook(worker_nb.name, record.assignment, record.student)
+                    target = targets[worker_nb.name]
                     target.late_submission_penalty = worker_nb.late_submission_penalty
+                    # One lookup table per notebook, not one six-table join per cell.
+                    grades = {grade.name: grade for grade in target.grades}
+                    comments = {comment.name: comment for comment in target.comments}
                     for worker_grade in worker_nb.grades:
-                        grade = gb.find_grade(worker_grade.name, worker_nb.name,
-                                              record.assignment, record.student)
+                        grade = grades[worker_grade.name]
                         grade.auto_score = worker_grade.auto_score
                         grade.needs_manual_grade = (grade.manual_score is not None
                                                     or worker_grade.needs_manual_grade)
                     for worker_comment in worker_nb.comments:
-                        comment = gb.find_comment(worker_comment.name, worker_nb.name,
-                                                  record.assignment, record.student)
-                        comment.auto_comment = worker_comment.auto_comment
+                        comments[worker_comment.name].auto_comment = worker_comment.auto_comment
         else:
             for notebook in submission.notebooks:
                 for grade in notebook.grades:
