@@ -9,10 +9,14 @@ Grading always uses the short setting: the grader starts its kernels with the
 environment variable ``RNN_COURSE_GRADING=1`` (``grader/config.py``), and then
 ``longer`` is False whatever the cell says, so a student who leaves
 ``TRAIN_LONGER = True`` in a submission is graded as fast as everybody else.
+
+A lesson that trains a model its student's builder did not make (the course's
+fallback, when the exercise is not done) asks ``training_epochs``: at grading
+no grade reads that model, so it is not trained at all.
 """
 import os
 
-__all__ = ["GRADING_VARIABLE", "grading", "longer", "epochs", "choose"]
+__all__ = ["GRADING_VARIABLE", "grading", "longer", "epochs", "choose", "training_epochs"]
 
 GRADING_VARIABLE = "RNN_COURSE_GRADING"
 
@@ -35,3 +39,9 @@ def choose(short, long, train_longer: bool):
 def epochs(short: int, long: int, train_longer: bool) -> int:
     """Number of epochs: ``short`` unless ``train_longer`` (and not grading), then ``long``."""
     return int(choose(short, long, train_longer))
+
+
+def training_epochs(epochs: int, yours: bool) -> int:
+    """``epochs``, or 0 when grading a model the student did not build: the course's fallback
+    model of an unfinished exercise is graded nowhere, so grading does not wait for it."""
+    return int(epochs) if yours or not grading() else 0

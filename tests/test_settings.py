@@ -41,3 +41,13 @@ def test_grader_sets_the_variable():
     """The grader's kernels carry the variable this module reads."""
     from grader import config
     assert config.KERNEL_ENV.get(settings.GRADING_VARIABLE) == "1"
+
+
+def test_a_model_the_student_did_not_build_is_trained_except_when_grading(not_grading):
+    assert settings.training_epochs(3, yours=True) == 3
+    assert settings.training_epochs(3, yours=False) == 3     # the lesson goes on with it
+
+
+def test_grading_does_not_train_the_courses_fallback_model(grading):
+    assert settings.training_epochs(3, yours=True) == 3
+    assert settings.training_epochs(3, yours=False) == 0     # no grade reads it
