@@ -27,8 +27,8 @@ when an upgrade changes it.
      the executed cell back at that index; we restore the original);
    - ``count_code_cell``: nbclient's execution counter for a cell run elsewhere;
    - ``open_comm`` / ``comm_round_trip``: a request to code in the kernel as a comm
-     message on nbclient's kernel client (no cell: 4 ms a round trip, not 16),
-     interrupted past its time limit like a cell.
+     message on nbclient's kernel client (no IPython cell: a judge's call takes about
+     9 ms, not 16), interrupted past its time limit like a cell.
 6. ``use_schema_checked_once``: nbgrader's cell metadata validator
    (``nbgrader.nbgraderformat.common``) calls ``jsonschema.validate`` per cell, which
    re-checks the schema itself every time (about 0.4 s per notebook, three times per
@@ -354,8 +354,8 @@ class SeamExecute(Execute):
         """Send ``data`` on the comm; return the data the kernel sends back on it while
         handling this message, or None if it went idle without (no such comm any more).
 
-        Past ``timeout`` seconds (None: no limit) the kernel is interrupted and given ``grace`` seconds to
-        finish; ``CommTimeout`` then.  A dead kernel raises nbclient's ``DeadKernelError``.
+        Past ``timeout`` seconds (None: no limit) the kernel is interrupted and given
+        ``grace`` seconds to finish; ``CommTimeout`` then.  A dead kernel raises nbclient's ``DeadKernelError``.
         Other outputs of the handler (a student's prints) are dropped.
         """
         from jupyter_core.utils import run_sync
