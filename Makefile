@@ -60,7 +60,8 @@ lab-instructor: $(STAMP)
 
 # 0. ruff (configured in pyproject.toml); 1. lessons/ must be in sync with solutions/;
 # 2. one pytest run, so that both workers stay busy to the end: unit tests, grading
-# round trips and nbval (re-runs every solution notebook and compares its outputs).
+# round trips and nbval (re-runs every solution notebook and compares its outputs,
+# skipping the demonstration cells grading skips: make test-full runs those).
 # --dist loadgroup keeps each xdist_group on one worker: a lesson's round trip, one
 # nbval notebook (tests/conftest.py groups its cells). --no-loadscope-reorder keeps
 # the order tests/conftest.py sorts them in: long groups first, short tests last.
@@ -78,11 +79,12 @@ test-fast: $(DEV_STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest tests -m "not slow" -n 0 $(PYTEST_ARGS)
 
 # The full tier (marker `full`): every round-trip class graded again with every cell
-# run (the same points as with demonstration cells skipped) and every lesson run
-# top to bottom as released and with every exercise broken. A lesson's whole run
-# time per student: tens of minutes. CI runs it after `make test`.
+# run (the same points as with demonstration cells skipped), every lesson run
+# top to bottom as released and with every exercise broken, and nbval over every
+# cell of every solution notebook, demonstrations included (--nbval-demo-cells).
+# A lesson's whole run time per student: tens of minutes. CI runs it after `make test`.
 test-full: $(DEV_STAMP)
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest tests -m full -n 2 --dist loadgroup --no-loadscope-reorder $(PYTEST_ARGS)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest tests solutions --nbval --nbval-demo-cells --ignore=tests/fixtures -m full -n 2 --dist loadgroup --no-loadscope-reorder $(PYTEST_ARGS)
 
 lessons: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m grader build

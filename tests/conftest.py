@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import course_utils  # noqa: F401
+from grader.run.demo_cells import is_demo
 
 
 @pytest.fixture
@@ -37,6 +38,13 @@ SLOW_PREFIXES = ("test_grader_",)
 
 def is_slow_module(name: str) -> bool:
     return name in SLOW_MODULES or name.startswith(SLOW_PREFIXES)
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--nbval-demo-cells", action="store_true",
+        help="with --nbval: run the lessons' demonstration cells too (tag `demo`) and mark "
+             "every notebook cell `full` (make test-full); without it they are skipped")
 
 
 def pytest_configure(config):
@@ -78,6 +86,17 @@ def schedule_key(item) -> tuple:
     return (-seconds, -lesson)   # round-trip-08_... before round-trip-01_...
 
 
+def mark_demo_cell(item, run_demos: bool) -> None:
+    """nbval in `make test` runs the cells grading runs and skips the demonstration cells
+    (figures, training runs, timings): `grader check` proves that no later cell reads
+    what they define, the same proof that lets grading skip them. `make test-full`
+    (``--nbval-demo-cells``) runs every cell of every lesson, demonstrations included."""
+    if run_demos:
+        item.add_marker(pytest.mark.full)
+    elif is_demo(item.cell):
+        item.add_marker(pytest.mark.skip(reason="demonstration cell: make test-full runs it"))
+
+
 # tryfirst: pytest-xdist reads xdist_group marks in its own hook, after this one.
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
@@ -86,9 +105,10 @@ def pytest_collection_modifyitems(config, items):
         if (module is not None and is_slow_module(module.__name__.rsplit(".", 1)[-1])) \
                 or item.get_closest_marker("full"):
             item.add_marker(pytest.mark.slow)
-        if type(item).__name__ == "IPyNbCell":   # nbval (`make test`): a notebook's cells
+        if type(item).__name__ == "IPyNbCell":   # nbval: a notebook's cells
             item.add_marker(pytest.mark.slow)      # share one kernel, so one worker
             item.add_marker(pytest.mark.xdist_group(f"nbval-{item.path.name}"))
+            mark_demo_cell(item, run_demos=config.getoption("--nbval-demo-cells"))
     items.sort(key=schedule_key)   # stable: a group's and a module's own order are kept
 
 

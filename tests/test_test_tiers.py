@@ -56,3 +56,34 @@ def test_xdist_loadgroup_keeps_a_group_on_one_worker(tmp_path):
         assert len(workers) == 1, (
             f"group {group!r} ran on {sorted(workers)}: --dist loadgroup ignores xdist_group "
             "(pytest-xdist#1386; pyproject.toml pins pytest below 9.2 for it)")
+
+
+@pytest.mark.slow   # two pytest runs, each with a kernel (a few seconds)
+def test_make_test_skips_the_demo_cells_of_a_notebook_and_make_test_full_runs_them(tmp_path):
+    """nbval in `make test` skips the cells tagged `demo` (the ones grading skips);
+    `--nbval-demo-cells` (`make test-full`) runs them and marks every cell `full`."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    demo = new_code_cell("raise RuntimeError('the demo ran')", metadata={"tags": ["demo"]})
+    nbformat.write(new_notebook(cells=[new_code_cell("x = 1"), demo, new_code_cell("x")]),
+                   tmp_path / "lesson.ipynb")
+    tests = Path(__file__).parent
+
+    def run(*args):
+        done = subprocess.run([sys.executable, "-m", "pytest", "-p", "conftest", "--nbval",
+                               "-p", "no:cacheprovider", "-rs", "lesson.ipynb", *args],
+                              cwd=tmp_path, capture_output=True, text=True, timeout=120,
+                              env={**__import__("os").environ, "PYTHONPATH": str(tests)})
+        return done.returncode, done.stdout
+
+    code, out = run("-m", "not full")
+    assert code == 0 and "2 passed, 1 skipped" in out and "make test-full runs it" in out, out
+    code, out = run("-m", "not full", "--nbval-demo-cells")
+    assert code == 5 and "3 deselected" in out, out      # every cell is `full`: none left
+    code, out = run("-m", "full", "--nbval-demo-cells")
+    assert code == 1 and "the demo ran" in out and "1 failed, 2 passed" in out, out
