@@ -48,6 +48,7 @@ LESSONS = sorted(p.name for p in (REPO / "lessons").iterdir() if (p / f"{p.name}
 REQUIRED = os.environ.get("BROWSER_TESTS_REQUIRED") == "1"
 CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
 try:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import expect, sync_playwright
 except ImportError:  # the dev lock installs it; the fixture below says so
     sync_playwright = None
@@ -156,9 +157,22 @@ def open_lab(page, lab):
 def open_lesson(page, lab, lesson):
     """Through the file browser, as a student: the lessons folder, the lesson's folder, its notebook."""
     open_lab(page, lab)
-    page.locator(".jp-FileBrowser .jp-BreadCrumbs-home").click()
-    for name in (lesson, f"{lesson}.ipynb"):       # an item's title starts "Name: <name>\n"
-        page.locator(f".jp-DirListing-item[title^='Name: {name}\\A ']").dblclick()
+    # An item's title starts "Name: <name>\n".
+    folder, notebook = (page.locator(f".jp-DirListing-item[title^='Name: {name}\\A ']")
+                        for name in (lesson, f"{lesson}.ipynb"))
+    # Under load the file browser may still be finishing a navigation of its own (back into
+    # the previous lesson's folder, the page's /lab/tree/<folder>) after the click on home,
+    # and the folder's item goes from under the double click: go home again, up to 3 times.
+    for attempt in range(3):
+        page.locator(".jp-FileBrowser .jp-BreadCrumbs-home").click()
+        try:
+            folder.dblclick(timeout=10_000)
+            notebook.wait_for(timeout=10_000)
+            break
+        except PlaywrightTimeout:
+            if attempt == 2:
+                raise
+    notebook.dblclick()
     nb = nbformat.read(lab.lessons / lesson / f"{lesson}.ipynb", as_version=4)
     cell(page, first_exercise(nb)).wait_for()     # the cells up to the first exercise are there
     return nb

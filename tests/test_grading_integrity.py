@@ -24,6 +24,7 @@ from grader.autograde import autograde
 from grader.config import REPO_ROOT, Course
 from grader.course.synthesize import student_notebook, write_submission
 from grader.gradebook.gradebook import course_scores
+from grader.run.demo_cells import is_demo
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("grading-integrity")]
 
@@ -47,11 +48,23 @@ def _orphans() -> list[int]:
     return [int(pid) for pid in out.stdout.split()]
 
 
+def _drop_demo_cells(path: Path) -> None:
+    """The batch grades lesson 01 without its demonstration cells (tag ``demo``).  Four
+    attacks read names dynamically (``get_ipython``, ``__import__``), so grading runs every
+    demonstration for them (``grader.run.demo_cells``): a quarter of a minute each of
+    Keras training and figures that proves nothing about the attack.  The round trips
+    grade the lesson with its demonstrations."""
+    nb = nbformat.read(path, as_version=4)
+    nb.cells = [cell for cell in nb.cells if not is_demo(cell)]
+    nbformat.write(nb, path)
+
+
 @pytest.fixture(scope="module")
 def batch(tmp_path_factory):
     root = tmp_path_factory.mktemp("integrity") / "course"
     shutil.copytree(REPO_ROOT / "solutions" / LESSON, root / "solutions" / LESSON,
                     ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+    _drop_demo_cells(root / "solutions" / LESSON / f"{LESSON}.ipynb")
     course = Course.at(root)
     victim = write_submission(course, "victim", LESSON, student_notebook(course, LESSON))
     write_submission(course, "perfect", LESSON, student_notebook(course, LESSON, perfect=True))
