@@ -249,12 +249,16 @@ def reply_to(request_text: str) -> str:
         try:
             if fn is None:
                 raise NameError(f"name {name!r} is not defined")
-            with warnings.catch_warnings(), np.errstate(all="ignore"), trace:
+            with warnings.catch_warnings(), np.errstate(all="ignore"):
                 warnings.simplefilter("ignore")
                 result = []
                 for _ in range(1 if repeat is None else int(repeat)):
                     a, k = copies(args, kwargs)
-                    result.append(fn(*a, **k))
+                    # Traced: the student's call only. The copies and comparisons around
+                    # it made a profile event of every Python call they make: 5x the time
+                    # of a call like sample_with_temperature's.
+                    with trace:
+                        result.append(fn(*a, **k))
                     modified = modified or modified_arguments(fn, args, kwargs, a, k)
             reply = {"value": encode(result[0] if repeat is None else result, out_arrays)}
             if modified:
