@@ -68,7 +68,8 @@ def test_demo_grades_synthetic_students_in_a_throwaway_course(tmp_path):
 
 def test_a_kept_demo_course_carries_its_configuration_and_commands_run_in_it_use_it(tmp_path):
     source = toy_course(tmp_path / "source")
-    result = run_demo(TOY, source=source, jobs=2, cell_timeout=2, keep=True, progress=False,
+    # jobs=1: this test is about the kept course; the one above grades the demo with a pool.
+    result = run_demo(TOY, source=source, jobs=1, cell_timeout=2, keep=True, progress=False,
                       say=lambda line: None)
     root = result.course.root
     try:
