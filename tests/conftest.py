@@ -86,7 +86,7 @@ def schedule_key(item) -> tuple:
     return (-seconds, -lesson)   # round-trip-08_... before round-trip-01_...
 
 
-def mark_demo_cell(item, run_demos: bool) -> None:
+def place_nbval_cell(item, run_demos: bool) -> None:
     """nbval in `make test` runs the cells grading runs and skips the demonstration cells
     (figures, training runs, timings): `grader check` proves that no later cell reads
     what they define, the same proof that lets grading skip them. `make test-full`
@@ -100,6 +100,7 @@ def mark_demo_cell(item, run_demos: bool) -> None:
 # tryfirst: pytest-xdist reads xdist_group marks in its own hook, after this one.
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
+    run_demos = config.getoption("--nbval-demo-cells")
     for item in items:
         module = getattr(item, "module", None)
         if (module is not None and is_slow_module(module.__name__.rsplit(".", 1)[-1])) \
@@ -108,7 +109,7 @@ def pytest_collection_modifyitems(config, items):
         if type(item).__name__ == "IPyNbCell":   # nbval: a notebook's cells
             item.add_marker(pytest.mark.slow)      # share one kernel, so one worker
             item.add_marker(pytest.mark.xdist_group(f"nbval-{item.path.name}"))
-            mark_demo_cell(item, run_demos=config.getoption("--nbval-demo-cells"))
+            place_nbval_cell(item, run_demos)
     items.sort(key=schedule_key)   # stable: a group's and a module's own order are kept
 
 

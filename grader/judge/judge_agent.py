@@ -254,9 +254,9 @@ def reply_to(request_text: str) -> str:
                 result = []
                 for _ in range(1 if repeat is None else int(repeat)):
                     a, k = copies(args, kwargs)
-                    # Traced: the student's call only. Traced, the copies and comparisons
-                    # around it made a profile event of every Python call they make: three
-                    # times the time of a call like sample_with_temperature's itself.
+                    # Only the student's call is traced: traced too, the copies and
+                    # comparisons around it made a profile event of every Python call they
+                    # make, three times the time of a call like sample_with_temperature's.
                     with trace:
                         result.append(fn(*a, **k))
                     modified = modified or modified_arguments(fn, args, kwargs, a, k)
