@@ -12,18 +12,34 @@ environment variable ``RNN_COURSE_GRADING=1`` (``grader/config.py``), and then
 
 A lesson that trains a model its student's builder did not make (the course's
 fallback, when the exercise is not done) asks ``training_epochs``: at grading
-no grade reads that model, so it is not trained at all.
+no grade reads that model, so it is not trained at all.  And what only the
+demonstration cells read (a validation set scored after every epoch, a sample
+written after every epoch) goes through ``for_demonstrations``: grading, which
+skips those cells, skips that work too (the grader then also sets
+``RNN_COURSE_DEMOS_SKIPPED=1``; ``--run-all-cells`` does not).
 """
 import os
 
-__all__ = ["GRADING_VARIABLE", "grading", "longer", "epochs", "choose", "training_epochs"]
+__all__ = ["GRADING_VARIABLE", "DEMOS_SKIPPED_VARIABLE", "grading", "demonstrations_skipped", "longer",
+           "epochs", "choose", "training_epochs", "for_demonstrations"]
 
 GRADING_VARIABLE = "RNN_COURSE_GRADING"
+DEMOS_SKIPPED_VARIABLE = "RNN_COURSE_DEMOS_SKIPPED"
 
 
 def grading() -> bool:
     """True inside a grading kernel (``RNN_COURSE_GRADING`` set to anything but "", "0")."""
-    return os.environ.get(GRADING_VARIABLE, "").strip() not in ("", "0")
+    return _set(GRADING_VARIABLE)
+
+
+def demonstrations_skipped() -> bool:
+    """True inside a grading kernel whose notebook's demonstration cells (tagged ``demo``) are
+    not run: the grader's default, not ``--run-all-cells``."""
+    return grading() and _set(DEMOS_SKIPPED_VARIABLE)
+
+
+def _set(variable: str) -> bool:
+    return os.environ.get(variable, "").strip() not in ("", "0")
 
 
 def longer(train_longer: bool) -> bool:
@@ -45,3 +61,10 @@ def training_epochs(epochs: int, yours: bool) -> int:
     """``epochs``, or 0 when grading a model the student did not build: the course's fallback
     model of an unfinished exercise is graded nowhere, so grading does not wait for it."""
     return int(epochs) if yours or not grading() else 0
+
+
+def for_demonstrations(value, otherwise=None):
+    """``value``, or ``otherwise`` when grading skips the demonstration cells: for work only
+    they read, e.g. ``validation_data=for_demonstrations((x_val, y_val))`` in a training run
+    whose validation scores only a demonstration plots (no grade reads them)."""
+    return otherwise if demonstrations_skipped() else value

@@ -91,10 +91,10 @@ class AutogradeResult:
 
 
 def _init_worker(threads: int, preload_notebook: str | None, root: str,
-                 sandbox_settings: dict | None = None) -> None:
+                 sandbox_settings: dict | None = None, demos_skipped: bool = False) -> None:
     """Runs once in each worker process."""
     ensure_tools_on_path()
-    apply_kernel_environment(threads)
+    apply_kernel_environment(threads, demos_skipped=demos_skipped)
     quiet_nbgrader_logs()
     # nbformat and SQLAlchemy warn about nbgrader internals; they are not ours
     # to fix and must not reach the instructor's terminal.
@@ -528,7 +528,7 @@ def autograde(course: Course, assignment: str, *, jobs: int | None = None, force
             # --sandbox auto|bwrap|none, --memory: see grader.run.sandbox.
             sandbox_settings = _sandbox.grading_settings(
                 sandbox, memory, cpu_seconds=2 * notebook_timeout) if todo else None
-            initargs = (threads, preload, str(course.root), sandbox_settings)
+            initargs = (threads, preload, str(course.root), sandbox_settings, not run_all_cells)
             if len(todo) == 1 or jobs == 1:
                 _run_inline(todo, initargs, on_result, make_template)
             elif todo:

@@ -76,3 +76,21 @@ def test_autograded_notebooks_hold_the_restored_tests(graded):
     # The deleted hidden test cell was put back and run.
     text = course.autograded_notebook("deleted-test-cell", TOY).read_text()
     assert "check_square(square, hidden=True)" in text
+
+
+def test_grading_kernels_know_whether_the_demonstration_cells_are_skipped(tmp_path):
+    """The kernels of a grading that skips the demonstration cells see
+    course_utils.settings.demonstrations_skipped() (lessons then skip the work only those
+    cells read); with run_all_cells=True they do not."""
+    answer = ("def square(x):\n"
+              "    from course_utils import settings\n"
+              "    return x * x if settings.demonstrations_skipped() else x + 1\n")
+    seen = {}
+    for run_all_cells in (False, True):
+        course = toy_course(tmp_path / f"run-all-{run_all_cells}")
+        hand_in_synthetic(course, "ada", {"square": answer}, perfect=True)
+        record, = autograde(course, TOY, jobs=1, progress=False, run_all_cells=run_all_cells).graded
+        seen[run_all_cells] = {t["grade_id"]: t["points"] for t in record.tests}
+    assert seen[False]["test_square"] == 1 and seen[False]["test_square_hidden"] == 2
+    assert seen[True]["test_square"] == 0 and seen[True]["test_square_hidden"] == 0
+    assert seen[True]["test_cube"] == 1         # the rest of the notebook is graded as usual

@@ -51,3 +51,28 @@ def test_a_model_the_student_did_not_build_is_trained_except_when_grading(not_gr
 def test_grading_does_not_train_the_courses_fallback_model(grading):
     assert settings.training_epochs(3, yours=True) == 3
     assert settings.training_epochs(3, yours=False) == 0     # no grade reads it
+
+
+@pytest.mark.parametrize("grading_value, skipped_value, expected", [
+    (None, None, "val"), (None, "1", "val"),        # the variable means nothing outside grading
+    ("1", None, "val"), ("1", "0", "val"),          # grading with --run-all-cells
+    ("1", "1", None),                               # grading that skips the demonstration cells
+])
+def test_work_only_demonstrations_read_is_skipped_when_grading_skips_them(
+        monkeypatch, grading_value, skipped_value, expected):
+    for name, value in ((settings.GRADING_VARIABLE, grading_value),
+                        (settings.DEMOS_SKIPPED_VARIABLE, skipped_value)):
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
+    assert settings.for_demonstrations("val") == expected
+    assert settings.for_demonstrations([1], otherwise=[]) == ([1] if expected else [])
+    assert settings.demonstrations_skipped() == (expected is None)
+
+
+def test_the_grader_sets_the_demonstration_variable_only_when_it_skips_them():
+    from grader import config
+    assert config.DEMOS_SKIPPED_VARIABLE == settings.DEMOS_SKIPPED_VARIABLE
+    assert config.kernel_environment(1, demos_skipped=True)[settings.DEMOS_SKIPPED_VARIABLE] == "1"
+    assert settings.DEMOS_SKIPPED_VARIABLE not in config.kernel_environment(1)
