@@ -232,7 +232,7 @@ def _pidfd_pids(pidfd: int) -> list[int]:
 
 def _sandbox_env(env) -> dict[str, str]:
     """The kernel settings of ``env`` (grader.config.kernel_environment), nothing else."""
-    allowed = set(kernel_environment(1, demos_skipped=True)) | set(SANDBOX_ENV)
+    allowed = set(kernel_environment(1)) | set(SANDBOX_ENV)
     return {k: v for k, v in env.items() if k in allowed or k.startswith("RNN_COURSE_")}
 
 
