@@ -143,6 +143,33 @@ def test_pre_start_kernel_hooks_choose_transport_and_provisioner(tmp_path):
         km.cleanup_connection_file()
 
 
+def test_a_kernel_shutting_down_is_polled_every_few_milliseconds(monkeypatch):
+    import jupyter_client.manager as manager
+    from jupyter_client.manager import AsyncKernelManager
+
+    for method in (AsyncKernelManager._async_finish_shutdown, AsyncKernelManager._async_kill_kernel):
+        assert "self._async_wait(" in _source(method), \
+            f"{method.__name__} no longer waits with _async_wait: {RECHECK} (HookedKernelManager)"
+    assert "pollinterval" in inspect.signature(AsyncKernelManager._async_wait).parameters, \
+        f"_async_wait lost its pollinterval: {RECHECK} (HookedKernelManager._async_wait)"
+
+    sleeps: list[float] = []
+
+    async def sleep(seconds):
+        sleeps.append(seconds)
+
+    alive = iter([True, True, True, False])
+
+    async def is_alive(self):
+        return next(alive)
+
+    monkeypatch.setattr(manager.asyncio, "sleep", sleep)
+    monkeypatch.setattr(seam.HookedKernelManager, "_async_is_alive", is_alive)
+    asyncio.run(seam.HookedKernelManager(kernel_name="python3")._async_wait())
+    assert sleeps == [seam.HookedKernelManager.EXIT_POLL] * 3, \
+        f"a kernel's exit is polled every {sleeps} s, not every few ms: {RECHECK}"
+
+
 def test_the_kernel_command_is_ipykernel_launcher():
     from ipykernel.kernelspec import make_ipkernel_cmd
 
