@@ -110,6 +110,25 @@ def _init_worker(threads: int, preload_notebook: str | None, root: str,
         multiprocessing.util.Finalize(None, zygote.close, exitpriority=10)
 
 
+def _init_pool_worker(*initargs) -> None:
+    """``_init_worker`` for a process of ``_run_pool``'s pool, which then exits quickly.
+
+    A spawned worker ends with ``sys.exit``: a full interpreter teardown of nbgrader,
+    nbconvert, SQLAlchemy, tornado and zmq (about 0.3 s, after the last student, on
+    every batch's critical path).  When the pool lets it go, every result has been
+    sent and ``zygote.close`` (a finalizer of higher priority) has run: nothing is
+    left that needs the teardown, so the last finalizer ends the process at once.
+    """
+    _init_worker(*initargs)
+    multiprocessing.util.Finalize(None, _exit_now, exitpriority=0)
+
+
+def _exit_now() -> None:
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
+
+
 def locked_cell_changes(submitted, release) -> tuple[list[str], list[str]]:
     """(edited, deleted) grade ids: locked code cells whose checksum differs from the
     release, and test or exercise cells absent from the submission."""
@@ -382,7 +401,8 @@ def _run_pool(jobs: list[dict], workers: int, initargs: tuple, on_result,
     """Run ``grade_one`` over ``jobs``; call ``on_result(job, result)`` as each finishes.
 
     The workers start (import nbgrader, start their zygote) while this process
-    runs ``prepare()``, the set-up the jobs need (the template gradebook).
+    runs ``prepare()``, the set-up the jobs need (the assignment in the course
+    gradebook, its release copy, the template gradebook).
     If a worker process dies (which student code cannot cause: it runs in a
     kernel), the affected students are retried once, one at a time.
     """
@@ -392,7 +412,7 @@ def _run_pool(jobs: list[dict], workers: int, initargs: tuple, on_result,
         crashed = []
         size = max(1, min(workers, len(pending)))
         with ProcessPoolExecutor(max_workers=size, mp_context=context,
-                                 initializer=_init_worker, initargs=initargs) as pool:
+                                 initializer=_init_pool_worker, initargs=initargs) as pool:
             with _spawning_without_main():  # a worker starts for each task submitted
                 for _ in range(size):       # while no worker is idle
                     pool.submit(_started)
@@ -469,10 +489,12 @@ def autograde(course: Course, assignment: str, *, jobs: int | None = None, force
 
     with tempfile.TemporaryDirectory(prefix="grader-autograde-") as tmp:
         tmp = Path(tmp)
-        release_notebook = sync_assignment(course, assignment, tmp / "release")
+        release_notebook = tmp / "release" / assignment / f"{assignment}.ipynb"
         template_db = tmp / "template.db"
 
-        def make_template() -> None:   # done while the workers start
+        def record_assignment() -> None:   # done while the workers start
+            # The course gradebook and the release copy; then the workers' template.
+            sync_assignment(course, assignment, release_notebook.parent.parent)
             sync_assignment(course, assignment, tmp / "template-release",
                             db_url=f"sqlite:///{template_db}")
         (tmp / "work").mkdir()
@@ -523,16 +545,20 @@ def autograde(course: Course, assignment: str, *, jobs: int | None = None, force
             bar.update(1)
 
         threads = max(1, (os.cpu_count() or 1) // max(1, min(jobs, len(todo) or 1)))
-        preload = str(release_notebook) if warm_kernels else None
+        # The zygotes start before the release is written: they preload what the
+        # instructor's notebook imports (the release's imports are the same cells).
+        preload = str(course.source_notebook(assignment)) if warm_kernels else None
         try:
             # --sandbox auto|bwrap|none, --memory: see grader.run.sandbox.
             sandbox_settings = _sandbox.grading_settings(
                 sandbox, memory, cpu_seconds=2 * notebook_timeout) if todo else None
             initargs = (threads, preload, str(course.root), sandbox_settings, not run_all_cells)
             if len(todo) == 1 or jobs == 1:
-                _run_inline(todo, initargs, on_result, make_template)
+                _run_inline(todo, initargs, on_result, record_assignment)
             elif todo:
-                _run_pool(todo, jobs, initargs, on_result, make_template)
+                _run_pool(todo, jobs, initargs, on_result, record_assignment)
+            else:
+                record_assignment()
         finally:
             bar.close()
     result.graded.sort(key=lambda r: r.student)

@@ -94,3 +94,30 @@ def test_grading_kernels_know_whether_the_demonstration_cells_are_skipped(tmp_pa
     assert seen[False]["test_square"] == 1 and seen[False]["test_square_hidden"] == 2
     assert seen[True]["test_square"] == 0 and seen[True]["test_square_hidden"] == 0
     assert seen[True]["test_cube"] == 1         # the rest of the notebook is graded as usual
+
+
+def _leave_marks(folder: str) -> None:
+    """A pool task: a finalizer like the zygote's, and a step of the interpreter's teardown."""
+    import atexit
+    import multiprocessing.util
+    from pathlib import Path
+
+    multiprocessing.util.Finalize(None, Path(folder, "zygote-closed").touch, exitpriority=10)
+    atexit.register(Path(folder, "torn-down").touch)
+
+
+def test_a_pool_worker_closes_its_zygote_and_skips_the_interpreter_teardown(tmp_path):
+    """_run_pool's workers end at their last finalizer: the zygote's close (priority 10)
+    still runs, the slow teardown (atexit, module clean-up) does not."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from grader.autograde import _init_pool_worker, _spawning_without_main
+
+    initargs = (1, None, str(tmp_path), None, True)  # no sandbox, no zygote: nothing to start
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
+                             initializer=_init_pool_worker, initargs=initargs) as pool:
+        with _spawning_without_main():
+            pool.submit(_leave_marks, str(tmp_path)).result()
+    assert (tmp_path / "zygote-closed").exists()
+    assert not (tmp_path / "torn-down").exists()
