@@ -36,8 +36,8 @@ when an upgrade changes it.
    re-checks the schema itself every time (about 0.4 s per notebook, three times per
    graded notebook); ours checks each schema once and validates the same way.
 7. ``QuickReadyKernelClient``: jupyter_client's ``AsyncKernelClient.wait_for_ready``
-   (what nbclient awaits before the first cell) without its fixed waits; the
-   ``HookedKernelManager``'s clients are of this class.
+   (what nbclient awaits before the first cell) without its fixed waits, ready on
+   ipykernel's ``iopub_welcome``; the ``HookedKernelManager``'s clients are of this class.
 8. ``grader.deferred_imports`` (its own module: it must run before jsonschema is
    imported): jsonschema's optional ``rfc3987_syntax`` loads on first use, not at
    import (2 s of CPU per grader process).
@@ -194,16 +194,22 @@ class QuickReadyKernelClient(AsyncKernelClient):
 
     jupyter_client's version, after the ``kernel_info`` reply, waits up to 0.2 s for any
     IOPub message and then drains IOPub until it has been silent for 0.2 s: at least
-    0.2 s per kernel, a fifth of a warm kernel's start.  This one waits for the idle
-    status of its own ``kernel_info`` request on IOPub (proof that IOPub is subscribed:
-    the first cell's outputs cannot be lost), asks again if it does not come, then
-    drains only what has already arrived.
+    0.2 s per kernel, a fifth of a warm kernel's start.  Ready here means IOPub is
+    subscribed (the first cell's outputs cannot be lost) and the kernel answers
+    ``kernel_info``.  The proof of the subscription is ipykernel's ``iopub_welcome``
+    (ipykernel >= 7 sends it on every new subscription), else the idle status of our
+    own ``kernel_info`` request (asked again when it was published before we
+    subscribed: 0.1 s lost each time).  Then only what has already arrived on IOPub
+    is drained.  ``welcomed`` says which proof it was.
     """
 
-    IOPUB_WAIT = 0.1  # seconds for our own idle status before asking again
+    IOPUB_WAIT = 0.1     # seconds for our own idle status before asking again
+    WELCOME_WAIT = 2.0   # seconds for an iopub_welcome before relying on idle statuses
+    welcomed = False
 
     async def wait_for_ready(self, timeout: float | None = None) -> None:
         deadline = time.monotonic() + (float("inf") if timeout is None else timeout)
+        self.welcomed = await self._welcome(min(deadline, time.monotonic() + self.WELCOME_WAIT))
         while True:
             msg_id = self.kernel_info()
             try:
@@ -211,18 +217,29 @@ class QuickReadyKernelClient(AsyncKernelClient):
             except Empty:
                 reply = None
             if (reply is not None and reply["msg_type"] == "kernel_info_reply"
-                    and await self._saw_idle(msg_id)):
+                    and (self.welcomed or await self._saw_idle(msg_id))):
                 self._handle_kernel_info_reply(reply)
                 break
             if not await self._async_is_alive():
                 raise RuntimeError("Kernel died before replying to kernel_info")
             if time.monotonic() > deadline:
                 raise RuntimeError(f"Kernel didn't respond in {timeout:.0f} seconds")
-        while True:  # what IOPub holds already (the start-up status): not the next cell's
+        while True:  # what IOPub holds already (start-up statuses): not the next cell's
             try:
                 await self.iopub_channel.get_msg(timeout=0)
             except Empty:
                 break
+
+    async def _welcome(self, until: float) -> bool:
+        """True once IOPub delivers ipykernel's ``iopub_welcome`` (before ``until``)."""
+        while (left := until - time.monotonic()) > 0:
+            try:
+                msg = await self.iopub_channel.get_msg(timeout=left)
+            except Empty:
+                return False
+            if msg["msg_type"] == "iopub_welcome":
+                return True
+        return False
 
     async def _saw_idle(self, msg_id: str) -> bool:
         end = time.monotonic() + self.IOPUB_WAIT

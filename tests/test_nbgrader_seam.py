@@ -361,7 +361,8 @@ def test_nbclient_awaits_wait_for_ready_and_our_client_replaces_it():
 
 @pytest.mark.slow
 def test_a_quick_ready_kernel_loses_no_output_of_its_first_cell():
-    """Ready means IOPub is subscribed: the first cell's output arrives, kernel after kernel."""
+    """Ready means IOPub is subscribed (ipykernel said so with iopub_welcome): the first
+    cell's output arrives, kernel after kernel."""
     import nbformat
     from nbclient import NotebookClient
 
@@ -371,6 +372,8 @@ def test_a_quick_ready_kernel_loses_no_output_of_its_first_cell():
                                 kernel_manager_class=seam.HookedKernelManager)
         with client.setup_kernel():
             assert isinstance(client.kc, seam.QuickReadyKernelClient)
+            assert client.kc.welcomed, f"ipykernel sent no iopub_welcome: {RECHECK} " \
+                "(QuickReadyKernelClient now waits for idle statuses, 0.1 s per miss)"
             client.execute_cell(nb.cells[0], 0)
         assert [o.get("text") for o in nb.cells[0].outputs] == [f"first {attempt}\n"], attempt
 
