@@ -30,6 +30,7 @@ import os
 import shutil
 import sys
 import tempfile
+import threading
 import time
 import traceback
 import types
@@ -396,6 +397,20 @@ def _started() -> None:
     """A worker's first task: it makes the pool start the worker (``_run_pool``)."""
 
 
+def _pool_context():
+    """How ``_run_pool`` starts its workers.
+
+    ``fork`` when this process runs no thread but its main one (``python -m grader``):
+    the workers then start with nbgrader, nbconvert and SQLAlchemy already imported,
+    where a spawned worker spends about 2 s of CPU importing them at the start of
+    every batch.  ``spawn`` otherwise (a notebook's kernel, say): a fork would copy
+    threads' locks and sockets it cannot use.
+    """
+    if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("spawn")
+
+
 def _run_pool(jobs: list[dict], workers: int, initargs: tuple, on_result,
               prepare=lambda: None) -> None:
     """Run ``grade_one`` over ``jobs``; call ``on_result(job, result)`` as each finishes.
@@ -407,7 +422,7 @@ def _run_pool(jobs: list[dict], workers: int, initargs: tuple, on_result,
     kernel), the affected students are retried once, one at a time.
     """
     pending, retried = list(jobs), False
-    context = multiprocessing.get_context("spawn")  # no inherited threads or sockets
+    context = _pool_context()
     while pending:
         crashed = []
         size = max(1, min(workers, len(pending)))
@@ -524,8 +539,11 @@ def autograde(course: Course, assignment: str, *, jobs: int | None = None, force
                 "run_all_cells": run_all_cells,
             })
 
-        bar = tqdm(total=len(todo), desc=f"autograde {assignment}", unit="nb",
-                   disable=not progress or not todo, dynamic_ncols=True)
+        # Without tqdm's monitor thread: _run_pool forks its workers only from a process
+        # that runs no other thread.
+        bar = type("Progress", (tqdm,), {"monitor_interval": 0})(
+            total=len(todo), desc=f"autograde {assignment}", unit="nb",
+            disable=not progress or not todo, dynamic_ncols=True)
 
         def on_result(job: dict, outcome: dict) -> None:
             record = Record.from_dict(outcome["record"])

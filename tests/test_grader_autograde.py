@@ -121,3 +121,45 @@ def test_a_pool_worker_closes_its_zygote_and_skips_the_interpreter_teardown(tmp_
             pool.submit(_leave_marks, str(tmp_path)).result()
     assert (tmp_path / "zygote-closed").exists()
     assert not (tmp_path / "torn-down").exists()
+
+
+_GRADE_IN_A_SUBPROCESS = """
+import json, sys, threading
+import grader.autograde as ag
+from grader.config import Course
+
+if sys.argv[2] == "with-a-thread":
+    threading.Thread(target=threading.Event().wait, daemon=True).start()
+chosen = []
+pool_context = ag._pool_context
+ag._pool_context = lambda: chosen.append(pool_context().get_start_method()) or pool_context()
+result = ag.autograde(Course.at(sys.argv[1]), "00_toy", jobs=2, cell_timeout=5, progress=False)
+print(json.dumps({"start": chosen, "records": {r.student: [r.score, r.flags, r.tests]
+                                               for r in result.graded}}))
+"""
+
+
+def test_forked_and_spawned_workers_grade_alike(tmp_path):
+    """The command line (no thread but its main one) forks its workers; a process with
+    threads (a notebook's kernel) spawns them.  Both grade every student alike."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    seen = {}
+    for mode in ("main-thread-only", "with-a-thread"):
+        course = toy_course(tmp_path / mode)
+        hand_in_synthetic(course, "perfect", perfect=True)
+        hand_in_synthetic(course, "untouched")
+        hand_in_synthetic(course, "wrong-cube", {"cube": "def cube(x):\n    return x * x\n"}, perfect=True)
+        done = subprocess.run([sys.executable, "-c", _GRADE_IN_A_SUBPROCESS, str(course.root), mode],
+                              capture_output=True, text=True, env=dict(os.environ), timeout=600)
+        assert done.returncode == 0, done.stderr[-3000:]
+        seen[mode] = json.loads(done.stdout.strip().splitlines()[-1])
+    assert seen["main-thread-only"]["start"] == ["fork"]
+    assert seen["with-a-thread"]["start"] == ["spawn"]
+    forked, spawned = seen["main-thread-only"]["records"], seen["with-a-thread"]["records"]
+    assert forked == spawned
+    assert forked["perfect"][0] == TOY_MAX and forked["untouched"][0] == 0
+    assert 0 < forked["wrong-cube"][0] < TOY_MAX
