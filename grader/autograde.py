@@ -66,6 +66,7 @@ from .nbgrader_seam import (
     take_execution_failure,
     use_inprocess_alembic_head,
     use_schema_checked_once,
+    use_shared_engines,
 )
 from .run import kernels
 from .run import sandbox as _sandbox
@@ -102,6 +103,7 @@ def _init_worker(threads: int, preload_notebook: str | None, root: str,
     warnings.simplefilter("ignore")
     use_inprocess_alembic_head()
     use_schema_checked_once()
+    use_shared_engines()
     # Sandboxed (grader.run.sandbox), the zygote runs in the worker's bubblewrap
     # container and every kernel, warm or cold, is forked in there.
     zygote = kernels.worker_zygote(preload_notebook, root, sandbox_settings)
@@ -495,6 +497,7 @@ def autograde(course: Course, assignment: str, *, jobs: int | None = None, force
         raise GraderError(f"no lesson {assignment!r}: expected {course.source_notebook(assignment)}")
     ensure_tools_on_path()
     quiet_nbgrader_logs()
+    use_shared_engines()   # the course gradebook is opened twice per student
     started = time.perf_counter()
     jobs = jobs or os.cpu_count() or 1
     notebook_timeout = notebook_timeout or cell_timeout * NOTEBOOK_TIMEOUT_CELLS

@@ -41,6 +41,9 @@ when an upgrade changes it.
 8. ``grader.deferred_imports`` (its own module: it must run before jsonschema is
    imported): jsonschema's optional ``rfc3987_syntax`` loads on first use, not at
    import (2 s of CPU per grader process).
+9. ``use_shared_engines``: replaces ``nbgrader.api.create_engine`` process-wide with
+   one engine per database URL (``Gradebook`` made one per instance, and SQLAlchemy's
+   statement cache is per engine).
 """
 from __future__ import annotations
 
@@ -49,6 +52,7 @@ import functools
 import json
 import time
 import uuid
+from collections import OrderedDict
 from pathlib import Path
 from queue import Empty
 
@@ -98,6 +102,40 @@ def use_inprocess_alembic_head() -> None:
 
     get_alembic_version._grader = True
     nbgrader.api.get_alembic_version = get_alembic_version
+
+
+# ------------------------------------------------------------------ 9. one engine per gradebook file
+
+ENGINES_KEPT = 4   # gradebook files whose engine a process keeps (the course's, a worker's...)
+_engines: OrderedDict = OrderedDict()
+
+
+def use_shared_engines() -> None:
+    """Make nbgrader's ``Gradebook`` reuse one SQLAlchemy engine per database URL.
+
+    ``Gradebook.__init__`` calls ``nbgrader.api.create_engine`` each time (about 14
+    gradebooks per graded notebook, and two per result merged into the course
+    gradebook), so SQLAlchemy compiled every statement afresh: its statement cache
+    belongs to the engine.  ``Gradebook.close`` disposes the engine's connection pool,
+    which leaves the engine (and its cache) usable.  The last ``ENGINES_KEPT`` URLs keep
+    theirs; an older one is disposed.
+    """
+    import nbgrader.api
+
+    if getattr(nbgrader.api.create_engine, "_grader", False):
+        return
+    original = nbgrader.api.create_engine
+
+    def create_engine(url, *args, **kwargs):
+        key = (str(url), args, tuple(sorted(kwargs.items())))
+        engine = _engines.pop(key, None) or original(url, *args, **kwargs)
+        _engines[key] = engine
+        while len(_engines) > ENGINES_KEPT:
+            _engines.popitem(last=False)[1].dispose()
+        return engine
+
+    create_engine._grader = True
+    nbgrader.api.create_engine = create_engine
 
 
 # ------------------------------------------------------------------ 6. metadata schema, checked once

@@ -414,3 +414,34 @@ def test_the_iri_grammar_loads_only_when_a_schema_checks_an_iri():
     assert ours["iri"] == theirs["iri"] and ours["iri-reference"] == theirs["iri-reference"]
     assert ours["lark_after"], "the real rfc3987_syntax was not loaded for an IRI check"
     assert True in theirs["iri"] and False in theirs["iri"], "the cases no longer test anything"
+
+
+# ------------------------------------------------------------------ 9. one engine per gradebook file
+
+def test_gradebooks_of_one_file_share_an_engine_that_outlives_close(tmp_path, monkeypatch):
+    import nbgrader.api
+
+    assert "create_engine(" in _source(nbgrader.api.Gradebook.__init__), \
+        f"Gradebook no longer calls nbgrader.api.create_engine: {RECHECK} (use_shared_engines)"
+    assert "self.engine.dispose()" in _source(nbgrader.api.Gradebook.close), \
+        f"Gradebook.close no longer only disposes its engine: {RECHECK} (use_shared_engines)"
+    monkeypatch.setattr(nbgrader.api, "create_engine", nbgrader.api.create_engine)
+    monkeypatch.setattr(seam, "_engines", type(seam._engines)())
+    seam.use_inprocess_alembic_head()
+    seam.use_shared_engines()
+    url = f"sqlite:///{tmp_path / 'gradebook.db'}"
+    with nbgrader.api.Gradebook(url) as first:
+        first.add_student("ada")
+        engine = first.engine
+    with nbgrader.api.Gradebook(url) as second:   # after close: the same engine, still usable
+        assert second.engine is engine
+        assert [s.id for s in second.students] == ["ada"]
+        second.add_student("grace")
+    others = []
+    for i in range(seam.ENGINES_KEPT):
+        with nbgrader.api.Gradebook(f"sqlite:///{tmp_path / f'other-{i}.db'}") as gb:
+            others.append(gb.engine)
+    with nbgrader.api.Gradebook(url) as third:   # pushed out by the others: a fresh engine
+        assert third.engine is not engine
+        assert sorted(s.id for s in third.students) == ["ada", "grace"]
+    assert len(seam._engines) == seam.ENGINES_KEPT
