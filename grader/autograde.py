@@ -5,12 +5,14 @@ Pipeline of ``autograde(course, assignment)``:
 1. The assignment is (re)recorded in the course gradebook from solutions/, so
    a fresh clone needs no setup; a *template* gradebook holding only this
    assignment is made for the workers (see ``grader.gradebook.gradebook``).
+   Both happen while the workers start.
 2. Students are the folder names under submitted/.  A student whose
    submission and assignment tests are unchanged since their last grading
    record is skipped, unless ``force`` (or the last attempt ended in ``error``).
-3. ``jobs`` worker processes (one per CPU by default) each grade one student at
-   a time with nbgrader's own Autograde converter, into a private copy of the
-   template gradebook.  A worker keeps nbgrader imported between students and
+3. ``jobs`` worker processes (one per CPU by default; forked from the command
+   line, which then needs no second import of nbgrader, see ``_pool_context``)
+   each grade one student at a time with nbgrader's own Autograde converter,
+   into a private copy of the template gradebook.  A worker keeps nbgrader imported between students and
    forks each fresh kernel from a zygote that has already imported the
    assignment's heavy modules (``grader.run.kernels``), so per-notebook start-up is
    a fork, not a TensorFlow import.

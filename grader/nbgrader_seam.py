@@ -44,6 +44,8 @@ when an upgrade changes it.
 9. ``use_shared_engines``: replaces ``nbgrader.api.create_engine`` process-wide with
    one engine per database URL (``Gradebook`` made one per instance, and SQLAlchemy's
    statement cache is per engine).
+10. ``SeamExecute.on_comm_open_jupyter_widget``: no ``OutputWidget`` stand-in, which
+    sends on the shell channel while nbclient awaits the cell's reply there.
 """
 from __future__ import annotations
 
@@ -379,6 +381,18 @@ class SeamExecute(Execute):
         except BaseException as exc:  # nbgrader logs it as text; we keep the object
             _last_failure = exc
             raise
+
+    def on_comm_open_jupyter_widget(self, msg):
+        """No stand-in for a front end's widgets (nbclient's is for the ``Output`` widget).
+
+        nbclient's ``OutputWidget`` answers the kernel on the shell channel while the cell
+        runs, and nbclient awaits the cell's reply on that same socket: now and then the
+        reply is never seen, and the notebook waits out the cell's whole time limit
+        (jupyter/nbclient#312; 3 minutes for the slider of lesson 03 when grading ran
+        every cell).  A grade never reads a widget: the output the widget would have
+        captured stays in the cell's outputs.
+        """
+        return None
 
     def keep_output(self, outs: list, out, cell_index: int):
         """Called with each output nbclient has just appended to ``outs``; return it to

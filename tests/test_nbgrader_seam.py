@@ -445,3 +445,52 @@ def test_gradebooks_of_one_file_share_an_engine_that_outlives_close(tmp_path, mo
         assert third.engine is not engine
         assert sorted(s.id for s in third.students) == ["ada", "grace"]
     assert len(seam._engines) == seam.ENGINES_KEPT
+
+
+# ------------------------------------------------------------------ 10. no Output widget stand-in
+
+_SLIDER = """
+import ipywidgets as widgets
+def show(z):
+    print(f"z is {z}")
+widgets.interactive(show, z=widgets.FloatSlider(value=0.5))
+"""
+
+
+def test_nbclient_stands_in_for_the_output_widget_on_the_shell_channel():
+    from nbclient import NotebookClient
+    from nbclient.output_widget import OutputWidget
+
+    assert "self.on_comm_open_jupyter_widget" in _source(NotebookClient.__init__), \
+        f"nbclient no longer opens widgets through on_comm_open_jupyter_widget: {RECHECK}"
+    assert "shell_channel.send(" in _source(OutputWidget._publish_msg), \
+        f"nbclient's OutputWidget no longer sends on the shell channel: {RECHECK} " \
+        "(SeamExecute.on_comm_open_jupyter_widget may be unnecessary)"
+
+
+@pytest.mark.slow
+def test_a_widget_cell_sends_nothing_to_the_kernel_and_keeps_its_output(tmp_path, monkeypatch):
+    """nbclient's own client builds an OutputWidget for the slider (which then answers the
+    kernel on the shell channel during the cell: jupyter/nbclient#312); ours builds none,
+    and the text the widget would have captured is the cell's output."""
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.output_widget import OutputWidget
+
+    built = []
+    original = OutputWidget.__init__
+    monkeypatch.setattr(OutputWidget, "__init__",
+                        lambda self, *a, **kw: (built.append(1), original(self, *a, **kw))[1])
+
+    def notebook():
+        return nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(_SLIDER)])
+
+    plain = notebook()
+    NotebookClient(plain, kernel_name="python3", timeout=60).execute()
+    assert built, "nbclient built no OutputWidget: the control of this test no longer holds"
+    built.clear()
+    ours = notebook()
+    ours, _ = seam.SeamExecute(kernel_name="python3", timeout=60).preprocess(
+        ours, {"metadata": {"path": str(tmp_path)}})
+    assert built == []
+    assert any("z is 0.5" in o.get("text", "") for o in ours.cells[0].outputs), ours.cells[0].outputs
