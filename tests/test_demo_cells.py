@@ -4,7 +4,15 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
 from grader.config import Course
-from grader.run.demo_cells import DEMO_TAG, cell_names, cells_to_skip, conflicts, problems
+from grader.run.demo_cells import (
+    DEMO_TAG,
+    cell_names,
+    cells_to_skip,
+    conflicts,
+    demo_work_skippable,
+    own_cells,
+    problems,
+)
 
 LESSONS = Course.at().assignments()
 
@@ -139,3 +147,24 @@ def test_a_student_cell_that_does_not_parse_reads_nothing():
 
 def test_a_submission_that_reads_names_dynamically_runs_every_demo_cell():
     assert cells_to_skip(submission("def f(x):\n    return globals()['x']"), released()) == set()
+
+
+# -- at grading: what only the demonstration cells read (settings.for_demonstrations)
+
+
+def test_demo_work_is_skipped_only_with_every_demo_skipped_and_no_code_of_the_students_own():
+    def verdict(nb):
+        return demo_work_skippable(nb, released(), cells_to_skip(nb, released()))
+
+    answered = submission("def f(x):\n    return x")
+    assert own_cells(answered, released()) == [] and verdict(answered)
+    reads = submission("def f(x):\n    return history")   # cell 1 runs: its history is whole
+    assert own_cells(reads, released()) == [] and not verdict(reads)
+    added = submission("def f(x):\n    return x")
+    added.cells.insert(4, new_code_cell("print(history_of_mine['val_accuracy'])"))
+    assert own_cells(added, released()) == [4] and not verdict(added)
+    edited = submission("def f(x):\n    return x", demo_sources={2: "plot(history)  # my edit"})
+    assert own_cells(edited, released()) == [2] and not verdict(edited)
+    blank = submission("def f(x):\n    return x")
+    blank.cells.insert(4, new_code_cell("   \n"))       # an empty cell reads nothing
+    assert own_cells(blank, released()) == [] and verdict(blank)

@@ -81,19 +81,28 @@ def test_autograded_notebooks_hold_the_restored_tests(graded):
 def test_grading_kernels_know_whether_the_demonstration_cells_are_skipped(tmp_path):
     """The kernels of a grading that skips the demonstration cells see
     course_utils.settings.demonstrations_skipped() (lessons then skip the work only those
-    cells read); with run_all_cells=True they do not."""
+    cells read); with run_all_cells=True they do not, nor does the kernel of a notebook
+    with a code cell of the student's own (grader.run.demo_cells.demo_work_skippable)."""
     answer = ("def square(x):\n"
               "    from course_utils import settings\n"
               "    return x * x if settings.demonstrations_skipped() else x + 1\n")
+    import nbformat
+
     seen = {}
-    for run_all_cells in (False, True):
-        course = toy_course(tmp_path / f"run-all-{run_all_cells}")
-        hand_in_synthetic(course, "ada", {"square": answer}, perfect=True)
-        record, = autograde(course, TOY, jobs=1, progress=False, run_all_cells=run_all_cells).graded
-        seen[run_all_cells] = {t["grade_id"]: t["points"] for t in record.tests}
-    assert seen[False]["test_square"] == 1 and seen[False]["test_square_hidden"] == 2
-    assert seen[True]["test_square"] == 0 and seen[True]["test_square_hidden"] == 0
-    assert seen[True]["test_cube"] == 1         # the rest of the notebook is graded as usual
+    for case in ("default", "run-all-cells", "a cell of the student's own"):
+        course = toy_course(tmp_path / case.replace(" ", "-").replace("'", ""))
+        path = hand_in_synthetic(course, "ada", {"square": answer}, perfect=True)
+        if case == "a cell of the student's own":   # it may read what demo cells read: not skipped
+            nb = nbformat.read(path, as_version=4)
+            nb.cells.append(nbformat.v4.new_code_cell("print(square(3))"))
+            nbformat.write(nb, path)
+        record, = autograde(course, TOY, jobs=1, progress=False,
+                            run_all_cells=case == "run-all-cells").graded
+        seen[case] = {t["grade_id"]: t["points"] for t in record.tests}
+    assert seen["default"]["test_square"] == 1 and seen["default"]["test_square_hidden"] == 2
+    for case in ("run-all-cells", "a cell of the student's own"):
+        assert seen[case]["test_square"] == 0 and seen[case]["test_square_hidden"] == 0, case
+        assert seen[case]["test_cube"] == 1, case   # the rest of the notebook is graded as usual
 
 
 def _leave_marks(folder: str) -> None:

@@ -34,6 +34,7 @@ import importlib
 import importlib.util
 import io
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,6 +43,7 @@ from nbformat.v4 import new_code_cell, new_output
 from traitlets import Bool, Integer, Unicode
 from traitlets import List as ListTrait
 
+from ..config import DEMOS_SKIPPED_VARIABLE
 from ..nbgrader_seam import CommTimeout
 from ..run import demo_cells
 from ..run.kernels import GradingExecute
@@ -64,6 +66,7 @@ class JudgeReport:
     not_run_cells: list[int] = field(default_factory=list)    # demo cells skipped (indices)
     reference_calls: set[str] = field(default_factory=set)    # exercise names
     timed_out: bool = False
+    demo_work_skipped: bool = False   # the kernel skipped what only demo cells read (demo_cells)
 
 
 LAST_REPORT = JudgeReport()
@@ -305,11 +308,15 @@ class JudgedExecute(GradingExecute):
         self._checkers = checker_imports(trusted)
         self._exercises = exercise_names(trusted)
         self._not_run = demo_cells.cells_to_skip(nb, trusted) if self.skip_demo_cells else set()
+        self.report.demo_work_skipped = self.skip_demo_cells and demo_cells.demo_work_skippable(
+            nb, trusted, self._not_run)
         self._agent_ready = False
         self._comm_id = None   # the agent's comm channel, once open
         self._in_rpc = False
         self._notebook_bytes = 0
-        return super().preprocess(nb, resources, km)
+        # The kernel starts with this process's environment.
+        with _environment_variable(DEMOS_SKIPPED_VARIABLE, "1" if self.report.demo_work_skipped else None):
+            return super().preprocess(nb, resources, km)
 
     def preprocess_cell(self, cell, resources, index):
         from .outcomes import is_test_cell
@@ -481,6 +488,23 @@ class JudgedExecute(GradingExecute):
             cell.outputs.append(new_output("error", ename=ename, evalue=evalue,
                                            traceback=[f"{ename}: {evalue}"]))
         self.count_code_cell(cell)
+
+
+@contextlib.contextmanager
+def _environment_variable(name: str, value: str | None):
+    """``os.environ[name]`` is ``value`` (None: unset) inside the block, as before after it."""
+    before = os.environ.get(name)
+    if value is None:
+        os.environ.pop(name, None)
+    else:
+        os.environ[name] = value
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = before
 
 
 def _output_size(out) -> int:

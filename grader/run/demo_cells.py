@@ -308,3 +308,33 @@ def cells_to_skip(submission, released) -> set[int]:
         if not clashes:
             return {code[k][0] for k in skipped}
         skipped -= {p.demo_index for p in clashes}
+
+
+def _marked(cell) -> bool:
+    """An nbgrader cell of the lesson: an exercise, a test or a locked cell."""
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    return bool(meta.get("solution") or meta.get("grade") or meta.get("locked"))
+
+
+def own_cells(submission, released) -> list[int]:
+    """Indices of the student's own code cells: neither nbgrader cells of the lesson nor
+    exactly as released (a cell they added, or a demonstration they edited)."""
+    released_sources = {c.source for c in released.cells if c.cell_type == "code"}
+    return [i for i, c in enumerate(submission.cells)
+            if c.cell_type == "code" and not _marked(c) and c.source not in released_sources
+            and c.source.strip()]
+
+
+def demo_work_skippable(submission, released, skipped: set[int]) -> bool:
+    """May this notebook's kernel skip what only the demonstration cells read
+    (``course_utils.settings.for_demonstrations``)?
+
+    Only when every demonstration cell is skipped (``skipped``, from
+    :func:`cells_to_skip`) and the notebook has no code of the student's own: a demo
+    cell that runs, or a cell of theirs, may read it (``history["val_accuracy"]``),
+    and then the notebook runs as its student ran it.
+    """
+    demo_sources = {c.source for c in released.cells if is_demo(c)}
+    demos = {i for i, c in enumerate(submission.cells)
+             if c.cell_type == "code" and c.source in demo_sources and c.source.strip()}
+    return skipped == demos and not own_cells(submission, released)
