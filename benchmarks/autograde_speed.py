@@ -35,6 +35,12 @@ start-up of workers, zygote and gradebook merge; an estimate, as the jobs are
 never perfectly balanced).  The final ``course`` row holds the totals: all
 notebooks, total seconds per side, the overall ratio.
 
+Plain nbgrader sometimes waits out a cell's whole time limit after a cell with a
+slider has finished (jupyter/nbclient#312; ours does not, see
+``grader.nbgrader_seam.SeamExecute.on_comm_open_jupyter_widget``).  Such waits
+are read from the autograded notebooks' timing metadata and listed under the
+table, with the ratio plain / ours would have without them.
+
 Every student's score (read from each side's gradebook) is compared with plain's
 (with ours' when ``--skip-plain``); the ``scores`` column says ``yes`` or how
 many students differ, the differences are listed under the table, and any of
@@ -88,6 +94,7 @@ class LessonResult:
     # side -> {student: (reference score, side's score)}, students whose scores differ
     differences: dict[str, dict[str, tuple]] = field(default_factory=dict)
     failure: str = ""
+    plain_stalls: list[list[float]] = field(default_factory=list)  # per repeat: plain's waits (s)
 
     def total(self, side: str) -> float | None:
         return statistics.median(self.times[side]) if self.times.get(side) else None
@@ -133,6 +140,53 @@ def batch_overhead(wall: float, record_seconds: list[float], jobs: int) -> float
     if not record_seconds:
         return wall
     return wall - sum(record_seconds) / max(1, min(jobs, len(record_seconds)))
+
+
+def cell_stalls(nb, threshold: float) -> list[float]:
+    """Waits of at least ``threshold`` seconds between one executed cell's last message and
+    the next cell's start, read from nbclient's timing metadata.
+
+    A wait that long is nbclient waiting out a cell's time limit after the cell had
+    finished: jupyter/nbclient#312 (its stand-in for the Output widget of a slider
+    answers the kernel on the shell channel while it awaits the reply there)."""
+    from datetime import datetime
+
+    def when(stamp: str) -> datetime:
+        return datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+
+    stalls, last = [], None
+    for cell in nb.cells:
+        timing = cell.get("metadata", {}).get("execution", {})
+        if cell.get("cell_type") != "code" or "iopub.execute_input" not in timing:
+            continue
+        start = when(timing["iopub.execute_input"])
+        if last is not None and (start - last).total_seconds() >= threshold:
+            stalls.append((start - last).total_seconds())
+        last = max(when(stamp) for stamp in timing.values())
+    return stalls
+
+
+def plain_stalls(root: Path, lesson: str, threshold: float) -> list[float]:
+    """``cell_stalls`` of every notebook plain nbgrader autograded in ``root``."""
+    import nbformat
+
+    return [wait for path in sorted((root / "autograded").glob(f"*/{lesson}/*.ipynb"))
+            for wait in cell_stalls(nbformat.read(str(path), as_version=4), threshold)]
+
+
+def stall_notes(results: list[LessonResult]) -> list[str]:
+    """A line per lesson whose plain run waited out cell time limits, and the ratio without them."""
+    lines = []
+    for r in results:
+        waits = [sum(run) for run in r.plain_stalls]
+        if r.failure or not any(waits) or not r.times.get("ours"):
+            continue
+        count = max(len(run) for run in r.plain_stalls)
+        without = statistics.median(t - w for t, w in zip(r.times["plain"], waits))
+        lines.append(f"{r.lesson}: plain waited out the cell time limit after a finished cell "
+                     f"(jupyter/nbclient#312) up to {count} time(s) a run, {max(waits):.0f} s; "
+                     f"without those waits plain/ours is {without / r.total('ours'):.2f}x")
+    return lines
 
 
 def _cell(value: float | None, fmt: str) -> str:
@@ -280,6 +334,7 @@ def bench_lesson(lesson: str, index: int, sides: list[str], args, env: dict) -> 
                     root = courses[side].root
                     if side == "plain":
                         seconds = plain_nbgrader(root, lesson, env, args.timeout)
+                        result.plain_stalls.append(plain_stalls(root, lesson, 0.8 * args.timeout))
                     else:
                         seconds = ours(root, lesson, env, args.jobs, args.timeout, EXTRA_ARGS[side])
                     result.times[side].append(seconds)
@@ -342,6 +397,8 @@ def main(argv=None) -> int:
         print(f"{side:<10} {LABELS[side].replace('--jobs J', f'--jobs {args.jobs}')}")
     print()
     print(results_table(results, sides, args.jobs))
+    for line in stall_notes(results):
+        print(line)
     for r in results:
         if "trusting" in sides and not r.failure:
             cost = r.total("ours") / r.total("trusting") - 1

@@ -90,3 +90,26 @@ def test_all_cells_columns_only_when_asked_and_a_failed_lesson_is_shown():
     assert by_lesson["03_gru"][2:7] == ["10.00", "5.00", "6.25", "2.00x", "20%"]
     assert by_lesson["04_lstm"][-1] == "FAILED"
     assert by_lesson["course"][-3:] == ["yes,", "1", "failed"]
+
+
+def _timed_cell(start: str, end: str):
+    from nbformat.v4 import new_code_cell
+
+    return new_code_cell("x", metadata={"execution": {
+        "iopub.execute_input": f"2026-12-02T01:00:{start}Z", "iopub.status.busy": f"2026-12-02T01:00:{start}Z",
+        "shell.execute_reply": f"2026-12-02T01:00:{end}Z", "iopub.status.idle": f"2026-12-02T01:00:{end}Z"}})
+
+
+def test_a_wait_out_of_the_time_limit_between_cells_is_found_and_discounted():
+    from nbformat.v4 import new_markdown_cell, new_notebook
+
+    nb = new_notebook(cells=[_timed_cell("00.0", "03.5"), new_markdown_cell("text"),
+                             _timed_cell("03.6", "04.0"),      # 0.1 s after the first: no stall
+                             _timed_cell("34.0", "34.2")])     # 30 s after the second: a stall
+    assert bench.cell_stalls(nb, threshold=24.0) == [30.0]
+    assert bench.cell_stalls(nb, threshold=31.0) == []
+    r = result("03_gru", 2, 100.0, 10.0)
+    r.plain_stalls = [[30.0, 30.0]]
+    note, = bench.stall_notes([r, result("04_lstm", 2, 20.0, 10.0)])
+    assert note.startswith("03_gru: plain waited out the cell time limit")
+    assert "up to 2 time(s) a run, 60 s" in note and note.endswith("plain/ours is 4.00x")
