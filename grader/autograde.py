@@ -12,7 +12,8 @@ Pipeline of ``autograde(course, assignment)``:
 3. ``jobs`` worker processes (one per CPU by default; forked from the command
    line, which then needs no second import of nbgrader, see ``_pool_context``)
    each grade one student at a time with nbgrader's own Autograde converter,
-   into a private copy of the template gradebook.  A worker keeps nbgrader imported between students and
+   into a private copy of the template gradebook.  A worker keeps nbgrader
+   imported between students and
    forks each fresh kernel from a zygote that has already imported the
    assignment's heavy modules (``grader.run.kernels``), so per-notebook start-up is
    a fork, not a TensorFlow import.
