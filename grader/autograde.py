@@ -95,11 +95,11 @@ class AutogradeResult:
 # ------------------------------------------------------------- worker side
 
 
-def _init_worker(threads: int, preload_notebook: str | None, root: str,
-                 sandbox_settings: dict | None = None, demos_skipped: bool = False) -> None:
-    """Runs once in each worker process."""
+def prepare_grading_process(threads: int) -> None:
+    """Make this process a grading worker: nbgrader's tools on PATH, the kernels'
+    environment (``threads`` BLAS/TF threads each), quiet logs, the seams."""
     ensure_tools_on_path()
-    apply_kernel_environment(threads, demos_skipped=demos_skipped)
+    apply_kernel_environment(threads)
     quiet_nbgrader_logs()
     # nbformat and SQLAlchemy warn about nbgrader internals; they are not ours
     # to fix and must not reach the instructor's terminal.
@@ -107,6 +107,12 @@ def _init_worker(threads: int, preload_notebook: str | None, root: str,
     use_inprocess_alembic_head()
     use_schema_checked_once()
     use_shared_engines()
+
+
+def _init_worker(threads: int, preload_notebook: str | None, root: str,
+                 sandbox_settings: dict | None = None) -> None:
+    """Runs once in each worker process."""
+    prepare_grading_process(threads)
     # Sandboxed (grader.run.sandbox), the zygote runs in the worker's bubblewrap
     # container and every kernel, warm or cold, is forked in there.
     zygote = kernels.worker_zygote(preload_notebook, root, sandbox_settings)
@@ -576,7 +582,7 @@ def autograde(course: Course, assignment: str, *, jobs: int | None = None, force
             # --sandbox auto|bwrap|none, --memory: see grader.run.sandbox.
             sandbox_settings = _sandbox.grading_settings(
                 sandbox, memory, cpu_seconds=2 * notebook_timeout) if todo else None
-            initargs = (threads, preload, str(course.root), sandbox_settings, not run_all_cells)
+            initargs = (threads, preload, str(course.root), sandbox_settings)
             if len(todo) == 1 or jobs == 1:
                 _run_inline(todo, initargs, on_result, record_assignment)
             elif todo:

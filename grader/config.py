@@ -71,7 +71,8 @@ KERNEL_ENV = {
     # whatever the student's TRAIN_LONGER says: grading never waits on a long run.
     "RNN_COURSE_GRADING": "1",
 }
-# Set as well when grading skips the demonstration cells (kernel_environment).
+# Set in a kernel's environment when grading skips every demonstration cell of its
+# notebook and the demonstration work can go too (grader.judge.judge.JudgedExecute).
 DEMOS_SKIPPED_VARIABLE = "RNN_COURSE_DEMOS_SKIPPED"
 
 
@@ -185,13 +186,12 @@ def ensure_tools_on_path() -> None:
         os.environ["PATH"] = os.pathsep.join([bindir] + [p for p in parts if p])
 
 
-def kernel_environment(threads: int | None = None, *, demos_skipped: bool = False) -> dict[str, str]:
-    """Environment variables for kernels; ``threads`` caps BLAS/TF threads per kernel;
-    ``demos_skipped``: the demonstration cells are not run, so the lessons skip the work only
-    they read (``course_utils.settings.for_demonstrations``)."""
+def kernel_environment(threads: int | None = None) -> dict[str, str]:
+    """Environment variables for kernels; ``threads`` caps BLAS/TF threads per kernel.
+
+    ``DEMOS_SKIPPED_VARIABLE`` is not among them: whether a notebook's demonstration work
+    is skipped is decided per notebook, and set for its kernel, by ``JudgedExecute``."""
     env = dict(KERNEL_ENV)
-    if demos_skipped:
-        env[DEMOS_SKIPPED_VARIABLE] = "1"
     if threads:
         for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
                      "TF_NUM_INTRAOP_THREADS"):
@@ -199,10 +199,11 @@ def kernel_environment(threads: int | None = None, *, demos_skipped: bool = Fals
     return env
 
 
-def apply_kernel_environment(threads: int | None = None, *, demos_skipped: bool = False) -> None:
-    """Set the kernel environment in this process; kernels inherit os.environ."""
+def apply_kernel_environment(threads: int | None = None) -> None:
+    """Set the kernel environment in this process; kernels inherit os.environ (an
+    instructor's own ``DEMOS_SKIPPED_VARIABLE`` is dropped: ``JudgedExecute`` sets it)."""
     os.environ.pop(DEMOS_SKIPPED_VARIABLE, None)
-    os.environ.update(kernel_environment(threads, demos_skipped=demos_skipped))
+    os.environ.update(kernel_environment(threads))
 
 
 def nbgrader_config(course: Course, *, cell_timeout: int = CELL_TIMEOUT):

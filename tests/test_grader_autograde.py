@@ -123,7 +123,7 @@ def test_a_pool_worker_closes_its_zygote_and_skips_the_interpreter_teardown(tmp_
 
     from grader.autograde import _init_pool_worker, _spawning_without_main
 
-    initargs = (1, None, str(tmp_path), None, True)  # no sandbox, no zygote: nothing to start
+    initargs = (1, None, str(tmp_path), None)  # no sandbox, no zygote: nothing to start
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
                              initializer=_init_pool_worker, initargs=initargs) as pool:
         with _spawning_without_main():

@@ -1,4 +1,6 @@
 """course_utils.settings: TRAIN_LONGER is honoured, except in a grading kernel."""
+import os
+
 import pytest
 
 from course_utils import settings
@@ -71,8 +73,12 @@ def test_work_only_demonstrations_read_is_skipped_when_grading_skips_them(
     assert settings.demonstrations_skipped() == (expected is None)
 
 
-def test_the_grader_sets_the_demonstration_variable_only_when_it_skips_them():
+def test_the_grader_leaves_the_demonstration_variable_to_each_notebooks_judge(monkeypatch):
+    # The grader's variable is the lessons' one; no batch-wide value reaches a kernel
+    # (JudgedExecute sets it per notebook: tests/test_grader_autograde.py).
     from grader import config
     assert config.DEMOS_SKIPPED_VARIABLE == settings.DEMOS_SKIPPED_VARIABLE
-    assert config.kernel_environment(1, demos_skipped=True)[settings.DEMOS_SKIPPED_VARIABLE] == "1"
     assert settings.DEMOS_SKIPPED_VARIABLE not in config.kernel_environment(1)
+    monkeypatch.setattr(os, "environ", {**os.environ, settings.DEMOS_SKIPPED_VARIABLE: "1"})
+    config.apply_kernel_environment(1)
+    assert settings.DEMOS_SKIPPED_VARIABLE not in os.environ
