@@ -43,7 +43,7 @@ LOCK_TOOLS  := build/lock-tools
 LOCK_FLAGS  := --universal --python-version 3.10 --custom-compile-command "make lock" --quiet
 lock:
 	@test -x $(LOCK_TOOLS)/bin/uv || { py=$$(tools/pick-python $(PYTHON)) && $$py -m venv $(LOCK_TOOLS) && $(LOCK_TOOLS)/bin/python -m pip install --quiet uv==$(UV_VERSION); }
-	$(LOCK_TOOLS)/bin/uv pip compile pyproject.toml --extra dev $(LOCK_FLAGS) $(if $(UPGRADE),--upgrade,) -o $(DEV_LOCK)
+	$(LOCK_TOOLS)/bin/uv pip compile pyproject.toml --extra dev --extra cluster $(LOCK_FLAGS) $(if $(UPGRADE),--upgrade,) -o $(DEV_LOCK)
 	cp $(DEV_LOCK) $(LOCK)
 	$(LOCK_TOOLS)/bin/uv pip compile pyproject.toml $(LOCK_FLAGS) -o $(LOCK)
 

@@ -493,8 +493,13 @@ def autograde(course: Course, assignment: str, *, jobs: int | None = None, force
               students: list[str] | None = None, cell_timeout: int = CELL_TIMEOUT,
               notebook_timeout: float | None = None, warm_kernels: bool = True,
               progress: bool = True, trust_kernel: bool = False, sandbox: str = "auto",
-              memory: int | str | None = None, run_all_cells: bool = False) -> AutogradeResult:
+              memory: int | str | None = None, run_all_cells: bool = False,
+              cluster: str | None = None) -> AutogradeResult:
     """Grade ``submitted/*/<assignment>/`` (or only ``students``); see the module docstring.
+
+    ``cluster``: grade on a dask cluster instead of ``jobs`` local processes, a
+    scheduler's address or ``local:N`` (``grader.cluster``; the same grading on each
+    worker, this process the only writer).
 
     ``trust_kernel=True`` runs test cells in the student's kernel as plain nbgrader does
     (scores can then be gamed): only for benchmarks and trusted runs.
@@ -579,6 +584,14 @@ def autograde(course: Course, assignment: str, *, jobs: int | None = None, force
         # instructor's notebook imports (the release's imports are the same cells).
         preload = str(course.source_notebook(assignment)) if warm_kernels else None
         try:
+            if cluster and todo:   # each worker resolves the sandbox on its own machine
+                from .cluster import grade_on_cluster
+
+                grade_on_cluster(cluster, course, assignment, todo, on_result, record_assignment,
+                                 release_notebook=release_notebook, template_db=template_db,
+                                 workdir=tmp / "work", sandbox=(sandbox, memory, 2 * notebook_timeout),
+                                 warm_kernels=warm_kernels)
+                return _finished(result, started)
             # --sandbox auto|bwrap|none, --memory: see grader.run.sandbox.
             sandbox_settings = _sandbox.grading_settings(
                 sandbox, memory, cpu_seconds=2 * notebook_timeout) if todo else None
@@ -591,6 +604,10 @@ def autograde(course: Course, assignment: str, *, jobs: int | None = None, force
                 record_assignment()
         finally:
             bar.close()
+    return _finished(result, started)
+
+
+def _finished(result: AutogradeResult, started: float) -> AutogradeResult:
     result.graded.sort(key=lambda r: r.student)
     result.seconds = time.perf_counter() - started
     return result

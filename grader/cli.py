@@ -125,7 +125,7 @@ def _cmd_autograde(args) -> int:
                        students=args.student or None, cell_timeout=args.timeout,
                        warm_kernels=not args.cold_kernels, progress=not args.no_progress,
                        trust_kernel=args.trust_kernel, sandbox=args.sandbox,
-                       memory=args.memory, run_all_cells=args.run_all_cells)
+                       memory=args.memory, run_all_cells=args.run_all_cells, cluster=args.cluster)
     if result.graded:
         print(_records_table(result.graded))
     if result.skipped:
@@ -235,8 +235,13 @@ def parser() -> argparse.ArgumentParser:
 
     p = command("autograde", _cmd_autograde, "grade submitted/*/LESSON in parallel (resumable)")
     p.add_argument("assignment", metavar="LESSON")
-    p.add_argument("--jobs", "-j", type=int, default=None,
-                   help="students graded in parallel (default: CPU count)")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--jobs", "-j", type=int, default=None,
+                       help="students graded in parallel on this machine (default: CPU count)")
+    where.add_argument("--cluster", metavar="ADDRESS",
+                       help="grade on a dask cluster: a running scheduler's address "
+                            "(tcp://host:8786) or local:N for N worker processes here (README: "
+                            "grading on a cluster)")
     p.add_argument("--force", action="store_true", help="regrade students graded before")
     p.add_argument("--student", action="append", metavar="ID", help="only this student (repeatable)")
     p.add_argument("--timeout", type=int, default=CELL_TIMEOUT, help="seconds per cell (%(default)s)")

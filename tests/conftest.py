@@ -63,7 +63,7 @@ def pytest_configure(config):
 # (groups with the most tests first) left a one-test group of a minute or more for
 # last, with one core idle.  Rough worker-seconds of one group of each kind, from
 # `make test PYTEST_ARGS=--durations=0`; within a kind, the later lessons first.
-GROUP_SECONDS = {"browser": 110, "grading-integrity": 110, "round-trip-": 50,
+GROUP_SECONDS = {"browser": 110, "grading-integrity": 110, "grader-cluster": 80, "round-trip-": 50,
                  "nbval-": 30, "never-block-": 30}
 OTHER_GROUP_SECONDS = 15
 

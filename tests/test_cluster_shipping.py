@@ -1,0 +1,103 @@
+"""grader.cluster without a cluster: what a task ships, the version check, the addresses."""
+import os
+
+import pytest
+
+from grader import cluster
+
+
+def test_a_folder_travels_as_bytes_without_its_symlinks(tmp_path):
+    source = tmp_path / "source"
+    (source / "data" / "deep").mkdir(parents=True)
+    (source / "a.ipynb").write_text("{}")
+    (source / "data" / "deep" / "b.bin").write_bytes(bytes(range(256)))
+    (source / "notes.log").write_text("ignored by nbgrader")
+    (source / ".ipynb_checkpoints").mkdir()
+    (source / ".ipynb_checkpoints" / "a-checkpoint.ipynb").write_text("{}")
+    os.symlink("/etc/passwd", source / "link")
+    files = cluster.folder_files(source)
+    assert sorted(files) == [".ipynb_checkpoints/a-checkpoint.ipynb", "a.ipynb", "data/deep/b.bin",
+                             "notes.log"]
+    assert sorted(cluster.folder_files(source, skip_ignored=True)) == ["a.ipynb", "data/deep/b.bin"]
+    cluster.write_files(tmp_path / "copy", files)
+    assert cluster.folder_files(tmp_path / "copy") == files
+
+
+@pytest.mark.parametrize("name", ["../outside", "/etc/outside", "a/../../outside"])
+def test_a_shipped_name_cannot_leave_its_folder(tmp_path, name):
+    with pytest.raises(ValueError, match="leaves its folder"):
+        cluster.write_files(tmp_path / "in", {name: b"x"})
+    assert not (tmp_path / "outside").exists()
+
+
+def test_a_worker_with_other_versions_is_refused_before_it_starts_anything(tmp_path):
+    mine = cluster.package_fingerprint()
+    assert set(mine) >= {"python", "numpy", "nbgrader", "tensorflow", "course package"}
+    assert mine == cluster.package_fingerprint()     # stable
+    lesson = {"key": "k", "assignment": "00_toy", "files": {}, "sandbox": ("none", None, 60),
+              "warm_kernels": False, "threads": {},
+              "packages": {**mine, "numpy": "0.0", "course package": "0123"}}
+    status = cluster.open_lesson(lesson)
+    assert "numpy" in status["error"] and "(instructor: 0.0)" in status["error"]
+    assert "course package" in status["error"] and "make env" in status["error"]
+    assert cluster._open is None
+
+
+def test_the_course_package_digest_follows_its_sources(monkeypatch, tmp_path):
+    fake = tmp_path / "grader"
+    fake.mkdir()
+    (tmp_path / "course_utils").mkdir()
+    (tmp_path / "course_utils" / "checks.py").write_text("ANSWER = 1\n")
+    monkeypatch.setattr(cluster, "__file__", str(fake / "cluster.py"))
+    before = cluster.package_fingerprint()["course package"]
+    (tmp_path / "course_utils" / "checks.py").write_text("ANSWER = 2\n")
+    assert cluster.package_fingerprint()["course package"] != before
+
+
+@pytest.mark.parametrize("address", ["local:0", "local:two", "local:-1"])
+def test_a_local_cluster_needs_a_number_of_workers(address):
+    with pytest.raises(cluster.ClusterError, match="expected local:N"):
+        with cluster.connect(address):
+            pass
+
+
+def test_an_unreachable_scheduler_is_said_plainly(monkeypatch):
+    import socket
+
+    with socket.socket() as s:    # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setattr(cluster, "CONNECT_TIMEOUT", 1.0)
+    with pytest.raises(cluster.ClusterError, match=f"cannot reach a dask scheduler at tcp://127.0.0.1:{port}"):
+        with cluster.connect(f"tcp://127.0.0.1:{port}"):
+            pass
+
+
+class _Client:
+    def run(self, function):
+        return {"tcp://a:1": 8, "tcp://a:2": 8, "tcp://b:1": 4}
+
+    def scheduler_info(self, n_workers):
+        return {"workers": {"tcp://a:1": {"host": "a", "nthreads": 1},
+                            "tcp://a:2": {"host": "a", "nthreads": 1},
+                            "tcp://b:1": {"host": "b", "nthreads": 1}}}
+
+
+def test_kernels_share_their_hosts_cores():
+    assert cluster.kernel_threads(_Client()) == {"tcp://a:1": 4, "tcp://a:2": 4, "tcp://b:1": 4}
+
+
+def test_a_workers_result_lands_where_local_grading_writes(tmp_path):
+    from grader.config import Course
+
+    course = Course.at(tmp_path / "course")
+    (tmp_path / "work").mkdir()
+    result = {"record": {"student": "ada", "assignment": "00_toy"},
+              "autograded": {"00_toy.ipynb": b"{}", "data/x.csv": b"1,2"}, "gradebook": b"sqlite"}
+    local = cluster._received(course, result, tmp_path / "work")
+    assert (course.autograded / "ada" / "00_toy" / "data" / "x.csv").read_bytes() == b"1,2"
+    assert local == {"record": result["record"], "worker_db_url": f"sqlite:///{tmp_path / 'work' / 'ada.db'}"}
+    assert (tmp_path / "work" / "ada.db").read_bytes() == b"sqlite"
+    none = cluster._received(course, {"record": {"student": "bo", "assignment": "00_toy"},
+                                      "autograded": None, "gradebook": None}, tmp_path / "work")
+    assert none["worker_db_url"] is None and not (course.autograded / "bo").exists()
