@@ -52,6 +52,7 @@ from pathlib import Path, PurePosixPath
 from .config import IGNORED_FILES, Course
 
 LOCAL = "local:"
+WORKDIR_PREFIX = "grader-cluster-"   # + the worker's pid: a worker's lesson folder in its temp dir
 CONNECT_TIMEOUT = 20.0     # s to reach a scheduler
 WORKERS_TIMEOUT = 60.0     # s for a scheduler without workers to get one
 TASKS_PER_WORKER = 3       # submitted ahead of the results: bounds the scheduler's memory
@@ -165,9 +166,9 @@ def _worker_address() -> str:
 def _open_lesson(lesson: dict) -> _OpenLesson:
     """This process's state for ``lesson`` (opened if it is not the open one)."""
     global _open, _exit_hook_installed
-    from . import autograde
-    from .run import kernels
+    from .config import apply_kernel_environment, ensure_tools_on_path
     from .run import sandbox as _sandbox
+    from .run.zygote import worker_zygote_preloading
 
     if _open is not None and _open.key == lesson["key"]:
         return _open
@@ -178,17 +179,30 @@ def _open_lesson(lesson: dict) -> _OpenLesson:
                            for name, value in lesson["packages"].items() if mine.get(name) != value)
         raise ClusterError(f"other versions: {differ}; install the "
                            "instructor's commit of the course (make env) on it")
-    root = Path(tempfile.mkdtemp(prefix="grader-cluster-"))
+    _remove_orphans()
+    root = Path(tempfile.mkdtemp(prefix=f"{WORKDIR_PREFIX}{os.getpid()}-"))
     assignment = lesson["assignment"]
     course = Course(root)
     write_files(course.source / assignment, lesson["files"])
+    # The zygote first (its environment, then the light modules that start it): nbgrader
+    # and Jupyter are imported below while it preloads TensorFlow.
+    threads = lesson["threads"].get(_worker_address(), 1)
+    ensure_tools_on_path()
+    apply_kernel_environment(threads)
     warning = io.StringIO()
     with contextlib.redirect_stderr(warning):   # said once by the instructor's process
         settings = _sandbox.grading_settings(*lesson["sandbox"])
-    threads = lesson["threads"].get(_worker_address(), 1)
-    autograde.prepare_grading_process(threads)
-    preload = str(course.source_notebook(assignment)) if lesson["warm_kernels"] else None
-    zygote = kernels.worker_zygote(preload, str(root), settings)
+    zygote = worker_zygote_preloading(lesson["preload"], str(root), settings)
+    try:
+        from . import autograde
+        from .run import kernels
+
+        autograde.prepare_grading_process(threads)
+    except BaseException:
+        if zygote is not None:
+            zygote.close()
+        raise
+    kernels.note_sandboxing(settings)
     kernels.use_zygote(zygote)
     _open = _OpenLesson(lesson["key"], root, zygote, root / "release" / assignment / f"{assignment}.ipynb",
                         root / "template.db", warning.getvalue().strip())
@@ -196,6 +210,15 @@ def _open_lesson(lesson: dict) -> _OpenLesson:
         multiprocessing.util.Finalize(None, close_lesson, exitpriority=10)
         _exit_hook_installed = True
     return _open
+
+
+def _remove_orphans() -> None:
+    """Remove the lesson folders of worker processes that were killed (nothing else
+    removes them) on this machine."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{WORKDIR_PREFIX}*-*"):
+        pid = folder.name[len(WORKDIR_PREFIX):].split("-")[0]
+        if pid.isdigit() and not Path(f"/proc/{pid}").exists():
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def open_lesson(lesson: dict) -> dict:
@@ -390,7 +413,7 @@ def _lesson_message(address: str, lesson: dict) -> dict:
     key = hashlib.sha256()
     for name in sorted(lesson["files"]):
         key.update(name.encode() + b"\0" + lesson["files"][name] + b"\0")
-    key.update(repr((lesson["sandbox"], lesson["warm_kernels"], sorted(lesson["threads"].items()))).encode())
+    key.update(repr((lesson["sandbox"], lesson["preload"], sorted(lesson["threads"].items()))).encode())
     return {**lesson, "key": key.hexdigest()}
 
 
@@ -408,11 +431,14 @@ def grade_on_cluster(address: str, course: Course, assignment: str, jobs: list[d
     from distributed import as_completed
     from distributed.scheduler import KilledWorker
 
+    from .run.zygote import preload_modules
+
     done, futures = 0, {}
     with connect(address) as client:
         lesson = _lesson_message(address, {
             "assignment": assignment, "packages": _own_fingerprint(), "sandbox": tuple(sandbox),
-            "warm_kernels": warm_kernels, "threads": kernel_threads(client),
+            "preload": preload_modules(course.source_notebook(assignment)) if warm_kernels else None,
+            "threads": kernel_threads(client),
             "files": folder_files(course.source / assignment, skip_ignored=True)})
         try:
             with ThreadPoolExecutor(1) as opener:

@@ -35,7 +35,7 @@ def test_a_worker_with_other_versions_is_refused_before_it_starts_anything(tmp_p
     assert set(mine) >= {"python", "numpy", "nbgrader", "tensorflow", "course package"}
     assert mine == cluster.package_fingerprint()     # stable
     lesson = {"key": "k", "assignment": "00_toy", "files": {}, "sandbox": ("none", None, 60),
-              "warm_kernels": False, "threads": {},
+              "preload": None, "threads": {},
               "packages": {**mine, "numpy": "0.0", "course package": "0123"}}
     status = cluster.open_lesson(lesson)
     assert "numpy" in status["error"] and "(instructor: 0.0)" in status["error"]

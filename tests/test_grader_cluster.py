@@ -11,6 +11,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -112,6 +113,10 @@ def test_a_student_whose_worker_dies_twice_is_flagged_and_the_batch_completes(gr
     assert [r.student for r in again.graded] == sorted(s for s, f in flags.items() if "error" in f)
     retried = next(r for r in again.graded if r.student == KILLED_TWICE)
     assert retried.score == 3 and retried.misconceptions == ["MULTIPLIED-NOT-POWERED"]
+    # The killed workers' lesson folders were removed by the workers that came after them.
+    left = [folder for folder in Path(tempfile.gettempdir()).glob(f"{cluster.WORKDIR_PREFIX}*")
+            if not Path("/proc", folder.name[len(cluster.WORKDIR_PREFIX):].split("-")[0]).exists()]
+    assert not left
 
 
 def test_the_gradebooks_and_autograded_folders_agree(graded):

@@ -23,6 +23,7 @@ from nbformat.v4 import new_code_cell, new_notebook
 
 from grader.config import REPO_ROOT, apply_kernel_environment
 from grader.run import kernels, sandbox
+from grader.run import zygote as zygote_module
 from grader.run.kernels import GradingExecute, Zygote
 from grader.run.sandbox import GiB, Limits, Sandbox
 
@@ -330,7 +331,7 @@ os.kill(zygote, signal.SIGKILL)
 
 @KERNELS
 def test_a_stopped_zygote_is_replaced(fresh, folder, monkeypatch):
-    monkeypatch.setattr(kernels, "REPLY_TIMEOUT", 3)
+    monkeypatch.setattr(zygote_module, "REPLY_TIMEOUT", 3)
     restarts = fresh.restarts
     _run(_notebook("import os, signal\nos.kill(os.getppid(), signal.SIGSTOP)\nprint('stopped it')"), folder)
     next_student = _run(_notebook("print(6 * 7)"), folder)

@@ -22,14 +22,11 @@ student.  A zygote that dies or hangs is replaced by a fresh container.
 """
 from __future__ import annotations
 
-import ast
 import contextlib
 import copy
-import json
 import os
 import select
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -37,22 +34,23 @@ import time
 import uuid
 from pathlib import Path
 
-from ..config import kernel_environment
 from ..nbgrader_seam import AdoptingProvisioner, HookedKernelManager, SeamExecute
-
-# Top-level packages a zygote may import before forking.  They start no threads
-# of their own at import (numpy's OpenBLAS pool is fork-aware) and register no
-# IPython hooks at import (ipywidgets and matplotlib_inline do, so they and
-# matplotlib.pyplot are left to the kernel).
-PRELOADABLE = ("course_utils", "numpy", "scipy", "pandas", "tensorflow", "keras")
-# Never preloaded: checkers are judged in the grader (grader.judge.judge), not in the kernel, and
-# a module that runs a TensorFlow op at import would hang every kernel forked after it.
-NOT_PRELOADED = ("course_utils.checks",)
-
-# The kernel itself, preloaded first: ipykernel and IPython (~0.35 s per kernel
-# otherwise) and ipykernel's debugger, which every kernel imports at start-up
-# for debugpy (~0.1-0.4 s); none starts a thread at import.
-KERNEL_MODULES = ("ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.debugger")
+from .zygote import (  # noqa: F401 - kernels.Zygote & co. are this module's API too
+    KERNEL_MODULES,
+    NOT_PRELOADED,
+    PRELOADABLE,
+    READY_TIMEOUT,
+    REPLY_TIMEOUT,
+    SANDBOX_ENV,
+    Zygote,
+    ZygoteError,
+    _pidfd_pids,
+    _sandbox_env,
+    pidfd_supported,
+    preload_modules,
+    worker_zygote_preloading,
+    zygote_for,
+)
 
 _zygote: "Zygote | None" = None
 _live: set["GradingProvisioner"] = set()
@@ -61,179 +59,6 @@ _live_lock = threading.Lock()
 _notebook_file: tuple[str, bytes] | None = None
 # Resource limits the sandboxed kernels hit since ``take_limit_hits()`` was last called.
 _limit_hits: list[str] = []
-
-READY_TIMEOUT = 300   # seconds for a zygote's preload (TensorFlow on a busy machine)
-REPLY_TIMEOUT = 60    # seconds for a spawn or reset reply
-# Variables a sandboxed kernel may inherit from the grader (all else stays outside).
-SANDBOX_ENV = ("NBGRADER_EXECUTION", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "JPY_SESSION_NAME",
-               "PYTHONHASHSEED")
-
-
-class ZygoteError(RuntimeError):
-    pass
-
-
-class Zygote:
-    """Client side of a ``grader.run.kernel_zygote`` process (one per grading worker).
-
-    With a ``sandbox`` (``grader.run.sandbox.Sandbox``) the zygote runs in a bubblewrap
-    container; ``restart()`` replaces a dead or stuck one with a fresh container.
-    """
-
-    def __init__(self, preload: list[str], cwd: str | os.PathLike | None = None,
-                 sandbox=None):
-        self.preload = list(preload)
-        self.cwd = cwd
-        self.sandbox = sandbox
-        self.loaded: list[str] = []
-        self.failed: list[str] = []
-        self.restarts = 0
-        self._start()
-
-    def _start(self) -> None:
-        self._ready = False
-        self._buffer = b""
-        if getattr(self, "_sock", None) is not None:
-            self._sock.close()
-        self._sock = None
-        cmd = [sys.executable, "-m", "grader.run.kernel_zygote"]
-        if self.sandbox is None:
-            self._proc = subprocess.Popen(
-                [*cmd, *self.preload], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL, cwd=self.cwd)
-            return
-        from .sandbox import WORKDIR
-
-        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        try:
-            settings = {"fd": theirs.fileno(), "workdir": WORKDIR,
-                        "ipc_dir": str(self.sandbox.ipc_dir)}
-            env = self.sandbox.environment(_sandbox_env(os.environ))
-            self._proc = self.sandbox.popen(
-                [*cmd, "--sandboxed", json.dumps(settings), *self.preload], env,
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                pass_fds=(theirs.fileno(),))
-        finally:
-            theirs.close()
-        self._sock = ours
-
-    @property
-    def alive(self) -> bool:
-        return self._proc.poll() is None
-
-    def _read(self, timeout: float | None = None) -> dict:
-        deadline = None if timeout is None else time.monotonic() + timeout
-        fd = self._proc.stdout.fileno()
-        while b"\n" not in self._buffer:
-            wait = None if deadline is None else max(0.0, deadline - time.monotonic())
-            if not select.select([fd], [], [], wait)[0]:
-                raise ZygoteError(f"the kernel zygote did not answer within {timeout:.0f} s")
-            chunk = os.read(fd, 65536)
-            if not chunk:
-                raise ZygoteError("the kernel zygote exited")
-            self._buffer += chunk
-        line, self._buffer = self._buffer.split(b"\n", 1)
-        return json.loads(line)
-
-    def _send(self, request: dict) -> None:
-        self._proc.stdin.write((json.dumps(request) + "\n").encode())
-        self._proc.stdin.flush()
-
-    def wait_ready(self) -> None:
-        """Block until the preload is done (it runs while nbgrader sanitises)."""
-        if not self._ready:
-            hello = self._read(READY_TIMEOUT)
-            self.loaded, self.failed = hello.get("loaded", []), hello.get("failed", [])
-            self._ready = True
-
-    def spawn(self, argv: list[str], env: dict[str, str], cwd: str, **extra) -> int:
-        """Fork a kernel running ``ipykernel_launcher *argv``; return its pid.
-
-        Sandboxed, ``extra`` carries the ``stage`` (connection file, notebook)
-        and ``rlimits`` of the kernel (see ``spawn_sandboxed``).
-        """
-        if not self.alive:
-            raise ZygoteError("the kernel zygote is not running")
-        try:
-            self.wait_ready()
-            self._send({"op": "spawn", "argv": argv, "env": env, "cwd": cwd, **extra})
-            reply = self._read(REPLY_TIMEOUT)
-        except (OSError, ValueError) as exc:
-            raise ZygoteError(f"the kernel zygote failed: {exc}") from exc
-        if "pid" not in reply:
-            raise ZygoteError(reply.get("error", "no pid from the kernel zygote"))
-        return int(reply["pid"])
-
-    def spawn_sandboxed(self, argv: list[str], env: dict[str, str], cwd: str, **extra) -> int:
-        """Like ``spawn`` in the sandbox; return a pidfd of the kernel (ours to close)."""
-        nspid = self.spawn(argv, env, cwd, **extra)
-        if not select.select([self._sock], [], [], REPLY_TIMEOUT)[0]:
-            raise ZygoteError("the sandboxed kernel sent no pidfd")
-        try:
-            _, fds, _, _ = socket.recv_fds(self._sock, 16, 1)
-        except OSError as exc:
-            raise ZygoteError(f"no pidfd from the sandboxed kernel: {exc}") from exc
-        if not fds:
-            raise ZygoteError("no pidfd from the sandboxed kernel")
-        pidfd = fds[0]
-        if _pidfd_pids(pidfd)[1:] != [nspid]:  # [host pid, pid in the sandbox]
-            os.close(pidfd)
-            raise ZygoteError("the sandboxed kernel's pidfd does not match its pid")
-        return pidfd
-
-    def reset(self) -> None:
-        """Sandboxed: kill everything in the container but the zygote, wipe its writable places."""
-        if self.sandbox is None or not self.alive:
-            return
-        try:
-            self.wait_ready()
-            self._send({"op": "reset"})
-            reply = self._read(REPLY_TIMEOUT)
-        except (OSError, ValueError, ZygoteError) as exc:
-            reply = {"error": str(exc)}
-        if "error" in reply:  # the container cannot be trusted for the next student
-            self.kill()
-
-    def restart(self) -> None:
-        """A fresh container (sandboxed) or process for a zygote that died or hung."""
-        self.kill()
-        self.restarts += 1
-        self._start()
-
-    def kill(self) -> None:
-        if self.alive:
-            self._proc.kill()  # bwrap: its pid namespace, every process in it, goes too
-        self._proc.wait()
-
-    def close(self) -> None:
-        with contextlib.suppress(OSError):
-            self._proc.stdin.close()  # EOF: the zygote kills its kernels and exits
-        try:
-            self._proc.wait(timeout=3)
-        except subprocess.TimeoutExpired:
-            self._proc.kill()
-            self._proc.wait()
-        with contextlib.suppress(OSError):
-            self._proc.stdout.close()
-        if self._sock is not None:
-            self._sock.close()
-        if self.sandbox is not None:
-            self.sandbox.close()
-
-
-def _pidfd_pids(pidfd: int) -> list[int]:
-    """[pid here, pid in each nested pid namespace...] of a pidfd (from its fdinfo)."""
-    with open(f"/proc/self/fdinfo/{pidfd}") as handle:
-        for line in handle:
-            if line.startswith("NSpid:"):
-                return [int(n) for n in line.split()[1:]]
-    raise ZygoteError("this kernel's pidfds carry no NSpid")
-
-
-def _sandbox_env(env) -> dict[str, str]:
-    """The kernel settings of ``env`` (grader.config.kernel_environment), nothing else."""
-    allowed = set(kernel_environment(1)) | set(SANDBOX_ENV)
-    return {k: v for k, v in env.items() if k in allowed or k.startswith("RNN_COURSE_")}
 
 
 def sandbox_notebook(nb, name: str) -> None:
@@ -299,41 +124,6 @@ def use_zygote(zygote: "Zygote | None") -> None:
 
 def current_zygote() -> "Zygote | None":
     return _zygote
-
-
-def preload_modules(notebook_path: str | os.PathLike) -> list[str]:
-    """Modules a zygote should import for this notebook.
-
-    The top-level ``import``/``from ... import`` statements of its code cells
-    (IPython syntax such as ``%matplotlib inline`` is translated first), in
-    order, restricted to ``PRELOADABLE`` packages.  Imports inside functions are
-    left alone: their author chose to defer them.
-    """
-    import nbformat
-    from IPython.core.inputtransformer2 import TransformerManager
-
-    transformer = TransformerManager()
-    nb = nbformat.read(str(notebook_path), as_version=4)
-    found: list[str] = []
-    for cell in nb.cells:
-        if cell.cell_type != "code":
-            continue
-        try:
-            tree = ast.parse(transformer.transform_cell(cell.source))
-        except SyntaxError:
-            continue
-        for node in tree.body:
-            if isinstance(node, ast.Import):
-                names = [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                names = [node.module]
-            else:
-                continue
-            for name in names:
-                if name.split(".")[0] in PRELOADABLE and name not in found and not any(
-                        name == skip or name.startswith(skip + ".") for skip in NOT_PRELOADED):
-                    found.append(name)
-    return found
 
 
 class ForkedProcess:
@@ -555,16 +345,6 @@ class notebook_deadline(contextlib.AbstractContextManager):
         return False
 
 
-def pidfd_supported() -> bool:
-    """Warm kernels need pidfds (Linux >= 5.3)."""
-    if not hasattr(os, "pidfd_open") or not hasattr(signal, "pidfd_send_signal"):
-        return False
-    try:
-        os.close(os.pidfd_open(os.getpid()))
-    except OSError:
-        return False
-    return True
-
 
 _unsandboxed = False
 
@@ -577,16 +357,15 @@ def worker_zygote(preload_notebook: str | None, root: str | os.PathLike | None,
     Sandboxed, there is always one (preloading nothing with ``preload_notebook=None``):
     every kernel is forked in the sandbox.
     """
-    global _unsandboxed
-    settings = sandbox_settings or {}
-    _unsandboxed = bool(settings.get("unsandboxed"))
-    if "limits" not in settings:
-        return zygote_for(preload_notebook, cwd=root) if preload_notebook else None
-    from .sandbox import Limits, Sandbox, SandboxUnavailable
+    note_sandboxing(sandbox_settings)
+    modules = preload_modules(Path(preload_notebook)) if preload_notebook else None
+    return worker_zygote_preloading(modules, root, sandbox_settings)
 
-    if not pidfd_supported():
-        raise SandboxUnavailable("sandboxed kernels need Linux pidfds (Linux >= 5.3)")
-    return zygote_for(preload_notebook, cwd=root, sandbox=Sandbox(Limits(**settings["limits"])))
+
+def note_sandboxing(sandbox_settings: dict | None) -> None:
+    """Remember whether this worker grades without the sandbox ``auto`` asked for."""
+    global _unsandboxed
+    _unsandboxed = bool((sandbox_settings or {}).get("unsandboxed"))
 
 
 def ran_unsandboxed() -> bool:
@@ -594,15 +373,3 @@ def ran_unsandboxed() -> bool:
     return _unsandboxed
 
 
-def zygote_for(notebook: str | os.PathLike | None, cwd: str | os.PathLike | None = None,
-               sandbox=None) -> Zygote | None:
-    """A zygote preloading what ``notebook`` imports, or None where forking is unsupported.
-
-    With a ``sandbox`` the zygote runs in it; ``notebook=None`` preloads nothing
-    (cold kernels: each imports what it needs, still forked in the sandbox).
-    """
-    if not pidfd_supported():
-        return None
-    if notebook is None:
-        return Zygote([], cwd=cwd, sandbox=sandbox)
-    return Zygote([*KERNEL_MODULES, *preload_modules(Path(notebook))], cwd=cwd, sandbox=sandbox)
