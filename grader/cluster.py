@@ -16,7 +16,7 @@ bubblewrap, but no shared filesystem:
   private gradebook (``grade_task``), as bytes.
 
 On a worker a task grades exactly as a process of the local pool does
-(``grader.autograde.grade_one``): the same sandbox, kernel zygote and judge.
+(``grader.grading.grade_one``): the same sandbox, kernel zygote and judge.
 The zygote starts when the lesson is opened and serves the lesson's tasks.  A
 worker process grades one student at a time (start workers with
 ``--nthreads 1``; a lock makes more threads wait), so concurrency follows the
@@ -194,10 +194,10 @@ def _open_lesson(lesson: dict) -> _OpenLesson:
         settings = _sandbox.grading_settings(*lesson["sandbox"])
     zygote = worker_zygote_preloading(lesson["preload"], str(root), settings)
     try:
-        from . import autograde
+        from . import grading
         from .run import kernels
 
-        autograde.prepare_grading_process(threads)
+        grading.prepare_grading_process(threads)
     except BaseException:
         if zygote is not None:
             zygote.close()
@@ -208,6 +208,11 @@ def _open_lesson(lesson: dict) -> _OpenLesson:
                         root / "template.db", warning.getvalue().strip())
     if not _exit_hook_installed:   # dask's worker processes run multiprocessing's finalizers
         multiprocessing.util.Finalize(None, close_lesson, exitpriority=10)
+        if multiprocessing.parent_process() is not None:   # a nanny's worker process
+            # As the local pool's workers do (grader.grading._init_pool_worker): once the
+            # worker has closed and the lesson is closed, skip Python's teardown of
+            # nbgrader, SQLAlchemy, tornado and zmq (0.3 s, at the end of every local:N run).
+            multiprocessing.util.Finalize(None, grading._exit_now, exitpriority=0)
         _exit_hook_installed = True
     return _open
 
@@ -235,11 +240,11 @@ def open_lesson(lesson: dict) -> dict:
 def close_lesson() -> None:
     """Stop this worker's zygote and remove its files (after a run, before a new lesson)."""
     global _open
-    from .run import kernels
-
     state, _open = _open, None
     if state is None:
         return
+    from .run import kernels
+
     if state.zygote is not None:
         with contextlib.suppress(Exception):
             state.zygote.close()
@@ -253,7 +258,7 @@ def grade_task(bundle: dict, job: dict) -> dict:
     submission folder's files (``"submission"``, None if there is none).  Returns
     ``{"record", "autograded", "gradebook", "worker"}``; never raises for one
     student's problem."""
-    from .autograde import _failure
+    from .grading import _failure
 
     started = time.perf_counter()
     with _lock:
@@ -272,13 +277,13 @@ def grade_task(bundle: dict, job: dict) -> dict:
 
 
 def _summarise(text: str) -> str:
-    from .autograde import _summarise_failure
+    from .grading import _summarise_failure
 
     return _summarise_failure(text)
 
 
 def _grade_here(state: _OpenLesson, job: dict) -> dict:
-    from . import autograde
+    from . import grading
 
     course = Course(state.root)
     student, assignment = job["student"], job["assignment"]
@@ -293,7 +298,7 @@ def _grade_here(state: _OpenLesson, job: dict) -> dict:
     local.update(root=str(state.root), template_db=str(state.template_db),
                  release_notebook=str(state.release_notebook), workdir=str(work))
     try:
-        outcome = autograde.grade_one(local)   # looked up here: tests stand in for it
+        outcome = grading.grade_one(local)   # looked up here: tests stand in for it
         graded = course.autograded / student / assignment
         db_url = outcome.get("worker_db_url")
         return {"record": outcome["record"],
@@ -354,7 +359,7 @@ def _connected(address: str):
 
     from distributed import Client, LocalCluster
 
-    from .autograde import _spawning_without_main
+    from .grading import _spawning_without_main
 
     cluster = None
     if address.startswith(LOCAL):
@@ -389,7 +394,8 @@ def _connected(address: str):
         finally:
             if client.status == "running":
                 with contextlib.suppress(Exception):
-                    client.run_on_scheduler(_set_retries, *previous)
+                    client.run_on_scheduler(_set_retries, allowed_failures=previous[0],
+                                            saturation=previous[1])
     finally:
         with contextlib.suppress(Exception):
             client.close(timeout=10)
@@ -474,7 +480,7 @@ def grade_on_cluster(address: str, course: Course, assignment: str, jobs: list[d
                 except CancelledError:
                     raise ClusterLost(_lost_message(address, done, len(jobs))) from None
                 except Exception as exc:  # noqa: BLE001 - this student's error
-                    from .autograde import _failure
+                    from .grading import _failure
 
                     result = _failure(job, f"{type(exc).__name__}: {exc}")
                 if client.status not in ("running", "connecting"):
@@ -494,7 +500,7 @@ def grade_on_cluster(address: str, course: Course, assignment: str, jobs: list[d
 
 
 def _died_twice(job: dict) -> dict:
-    from .autograde import _failure
+    from .grading import _failure
 
     return _failure(job, "the grading worker died twice while grading this notebook "
                          "(tried on two workers); see the workers' logs")

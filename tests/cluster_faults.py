@@ -21,9 +21,9 @@ class KillWhileGrading(WorkerPlugin):
         self.name = f"kill-while-grading-{student}"
 
     def setup(self, worker) -> None:
-        import grader.autograde
+        import grader.grading
 
-        real = grader.autograde.grade_one
+        real = grader.grading.grade_one
         plugin = self
 
         def grade_one(job: dict) -> dict:
@@ -34,4 +34,4 @@ class KillWhileGrading(WorkerPlugin):
                     os.kill(os.getpid(), signal.SIGKILL)
             return real(job)
 
-        grader.autograde.grade_one = grade_one
+        grader.grading.grade_one = grade_one

@@ -101,3 +101,36 @@ def test_a_workers_result_lands_where_local_grading_writes(tmp_path):
     none = cluster._received(course, {"record": {"student": "bo", "assignment": "00_toy"},
                                       "autograded": None, "gradebook": None}, tmp_path / "work")
     assert none["worker_db_url"] is None and not (course.autograded / "bo").exists()
+
+
+def test_the_scheduler_reads_the_retry_settings_we_set():
+    """Contract (grader.cluster._set_retries): dask's scheduler keeps allowed-failures and
+    worker-saturation as attributes it reads when a worker dies and when it sends tasks."""
+    import inspect
+
+    import distributed.scheduler
+
+    source = inspect.getsource(distributed.scheduler)
+    assert "ts.suspicious > self.allowed_failures" in source
+    assert "self.WORKER_SATURATION" in source
+
+    class Scheduler:
+        allowed_failures, WORKER_SATURATION = 3, 1.1
+
+    scheduler = Scheduler()
+    assert cluster._set_retries(scheduler, 1, 1.0) == (3, 1.1)
+    assert (scheduler.allowed_failures, scheduler.WORKER_SATURATION) == (1, 1.0)
+
+
+def test_a_running_scheduler_gets_its_retry_settings_back(tmp_path):
+    """connect() sets allowed-failures 1 and worker-saturation 1.0 on a scheduler it did not
+    start, and restores that scheduler's own values when the run ends."""
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=1, processes=False, dashboard_address=None) as theirs:
+        scheduler = theirs.scheduler
+        before = scheduler.allowed_failures, scheduler.WORKER_SATURATION
+        assert before != (1, 1.0)
+        with cluster.connect(theirs.scheduler_address):
+            assert (scheduler.allowed_failures, scheduler.WORKER_SATURATION) == (1, 1.0)
+        assert (scheduler.allowed_failures, scheduler.WORKER_SATURATION) == before
