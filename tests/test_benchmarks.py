@@ -113,3 +113,27 @@ def test_a_wait_out_of_the_time_limit_between_cells_is_found_and_discounted():
     note, = bench.stall_notes([r, result("04_lstm", 2, 20.0, 10.0)])
     assert note.startswith("03_gru: plain waited out the cell time limit")
     assert "up to 2 time(s) a run, 60 s" in note and note.endswith("plain/ours is 4.00x")
+
+
+CLUSTER_SCRIPT = SCRIPT.parent / "cluster_speed.py"
+cluster_spec = importlib.util.spec_from_file_location("cluster_speed", CLUSTER_SCRIPT)
+cluster_bench = importlib.util.module_from_spec(cluster_spec)
+sys.modules[cluster_spec.name] = cluster_bench
+cluster_spec.loader.exec_module(cluster_bench)
+
+
+def test_the_cluster_table_gives_medians_ratios_to_jobs_2_and_the_speed_up_of_two():
+    times = {"jobs 1": [16.0, 18.0, 17.0], "jobs 2": [10.0, 11.0, 12.0],
+             "local:1": [18.0, 18.5, 17.5], "local:2": [12.0, 13.0, 12.5]}
+    table = cluster_bench.results_table("03_gru", 20, times)
+    rows = {" ".join(line.split()[:-5]): line.split()[-5:] for line in table.splitlines()[2:]}
+    assert rows["03_gru jobs 2"] == ["3", "11.0", "0.55", "1.000", "1.55x"]
+    assert rows["03_gru local:2"] == ["3", "12.5", "0.62", "1.136", "1.44x"]
+    assert rows["03_gru local:1"] == ["3", "18.0", "0.90", "1.636", "-"]
+
+
+def test_the_projection_divides_one_workers_rate_by_the_workers():
+    assert cluster_bench.projection(0.9, 7000, workers=(1, 2, 10)) == [(1, 1.75), (2, 0.875), (10, 0.175)]
+    line, = cluster_bench.projection_lines("03_gru", 0.9, 7000)
+    assert "7,000 notebooks at local:1's 0.90 s" in line
+    assert "1: 1.8 h, 2: 52 min, 4: 26 min" in line

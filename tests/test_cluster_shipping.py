@@ -134,3 +134,36 @@ def test_a_running_scheduler_gets_its_retry_settings_back(tmp_path):
         with cluster.connect(theirs.scheduler_address):
             assert (scheduler.allowed_failures, scheduler.WORKER_SATURATION) == (1, 1.0)
         assert (scheduler.allowed_failures, scheduler.WORKER_SATURATION) == before
+
+
+def test_a_busy_worker_is_not_held_up_by_opening_a_lesson():
+    """open_lesson runs on a worker's event loop (client.run): while a task grades, it
+    returns at once and leaves the opening to the lesson's first task there."""
+    assert cluster._lock.acquire(blocking=False)
+    try:
+        assert cluster.open_lesson({"key": "k"}) == {"warning": ""}
+    finally:
+        cluster._lock.release()
+
+
+def test_dask_keeps_its_profiler_among_a_workers_periodic_callbacks():
+    """Contract (grader.cluster._stop_profiling): a worker's statistical profiler is the
+    periodic callback named "profile" (and "profile-cycle")."""
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=1, processes=False, dashboard_address=None) as local:
+        worker, = local.workers.values()
+        assert {"profile", "profile-cycle"} <= set(worker.periodic_callbacks)
+
+
+def test_a_process_with_threads_spawns_its_local_workers():
+    import threading
+
+    stop = threading.Event()
+    helper = threading.Thread(target=stop.wait, daemon=True)
+    helper.start()
+    try:
+        assert cluster._local_worker_config()["distributed.worker.multiprocessing-method"] == "spawn"
+    finally:
+        stop.set()
+        helper.join()

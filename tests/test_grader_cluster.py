@@ -207,3 +207,40 @@ def test_a_lost_scheduler_ends_the_run_with_a_message_and_a_rerun_grades_the_res
     assert sorted(r.student for r in rest.graded) == sorted(set(students) - set(saved))
     assert sorted(r.student for r in rest.skipped) == sorted(saved)
     assert all(r.score == 5 and r.flags == ["timeout"] for r in rest.records)
+
+
+_CLUSTER_IN_A_FRESH_PROCESS = """
+import json, sys
+from grader import cluster
+from grader.autograde import autograde
+from grader.config import Course
+
+chosen = []
+config = cluster._local_worker_config
+cluster._local_worker_config = lambda: chosen.append(config()) or chosen[-1]
+result = autograde(Course.at(sys.argv[1]), "00_toy", cluster="local:2", cell_timeout=5, progress=False)
+print(json.dumps({"config": chosen, "records": {r.student: [r.score, r.flags, r.misconceptions, r.tests]
+                                                for r in result.graded}}))
+"""
+
+
+def test_a_local_cluster_of_the_command_line_forks_its_workers_and_grades_alike(graded, tmp_path):
+    """A process with no thread but its main one (the command line) forks the LocalCluster's
+    workers (grader.cluster._local_worker_config); they grade as the pool does."""
+    import json
+    import os
+
+    here, pool, *_ = graded
+    course = toy_course(tmp_path / "course")
+    students = ["perfect", "untouched", "known-mistake", "modified-test-cell"]
+    for student in students:
+        shutil.copytree(here.submitted / student, course.submitted / student)
+    done = subprocess.run([sys.executable, "-c", _CLUSTER_IN_A_FRESH_PROCESS, str(course.root)],
+                          capture_output=True, text=True, env=dict(os.environ), timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert seen["config"] == [{"distributed.worker.multiprocessing-method": "fork",
+                               "distributed.worker.profile.enabled": False}]
+    expected = {r.student: [r.score, r.flags, r.misconceptions, r.tests] for r in pool.graded
+                if r.student in students}
+    assert seen["records"] == json.loads(json.dumps(expected))
