@@ -333,7 +333,7 @@ def autograde(course: Course, assignment: str, *, jobs: int | None = None, force
             if "missing" not in record.flags:
                 timestamp = course_directory(course, nbgrader_config(course)).get_existing_timestamp(
                     str(course.submitted / record.student / assignment))
-            store_grades(course, record, worker_db_url=outcome.get("worker_db_url"),
+            store_grades(course, record, grades=outcome.get("grades"),
                          timestamp=timestamp)
             take_gradebook_scores(course, record)  # manual grades kept by store_grades
             write_manual_view(course, record, release_notebook)
@@ -353,7 +353,7 @@ def autograde(course: Course, assignment: str, *, jobs: int | None = None, force
 
                 grade_on_cluster(cluster, course, assignment, todo, on_result, record_assignment,
                                  release_notebook=release_notebook, template_db=template_db,
-                                 workdir=tmp / "work", sandbox=(sandbox, memory, 2 * notebook_timeout),
+                                 sandbox=(sandbox, memory, 2 * notebook_timeout),
                                  warm_kernels=warm_kernels)
                 return _finished(result, started)
             # --sandbox auto|bwrap|none, --memory: see grader.run.sandbox.

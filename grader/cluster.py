@@ -12,8 +12,8 @@ bubblewrap, but no shared filesystem:
   which the zygote preloads, and the lesson's own files), then the release
   notebook and the template gradebook the instructor's process wrote;
 * in, per task: one student's submission folder, as bytes;
-* out, per task: the grading record, the autograded folder and the worker's
-  private gradebook (``grade_task``), as bytes.
+* out, per task: the grading record, the autograded folder (as bytes) and the
+  grades of the worker's private gradebook (``grade_task``).
 
 On a worker a task grades exactly as a process of the local pool does
 (``grader.grading.grade_one``): the same sandbox, kernel zygote and judge.
@@ -276,7 +276,7 @@ def close_lesson() -> None:
 def grade_task(bundle: dict, job: dict) -> dict:
     """One student, graded on a dask worker: ``job`` is ``autograde``'s job plus the
     submission folder's files (``"submission"``, None if there is none).  Returns
-    ``{"record", "autograded", "gradebook", "worker"}``; never raises for one
+    ``{"record", "autograded", "grades", "worker"}``; never raises for one
     student's problem."""
     from .grading import _failure
 
@@ -291,7 +291,7 @@ def grade_task(bundle: dict, job: dict) -> dict:
         except Exception:  # noqa: BLE001 - this student's error, like grade_one's
             result = _failure(job, _summarise(traceback.format_exc()))
             result["record"]["seconds"] = round(time.perf_counter() - started, 2)
-            result.update(autograded=None, gradebook=None)
+            result.update(autograded=None)
     result["worker"] = _worker_address()
     return result
 
@@ -320,10 +320,8 @@ def _grade_here(state: _OpenLesson, job: dict) -> dict:
     try:
         outcome = grading.grade_one(local)   # looked up here: tests stand in for it
         graded = course.autograded / student / assignment
-        db_url = outcome.get("worker_db_url")
-        return {"record": outcome["record"],
-                "autograded": folder_files(graded) if graded.is_dir() else None,
-                "gradebook": Path(db_url.removeprefix("sqlite:///")).read_bytes() if db_url else None}
+        return {"record": outcome["record"], "grades": outcome["grades"],
+                "autograded": folder_files(graded) if graded.is_dir() else None}
     finally:
         for folder in (course.submitted / student, course.autograded / student, work / "staged" / student):
             shutil.rmtree(folder, ignore_errors=True)
@@ -464,11 +462,11 @@ def _lesson_message(address: str, lesson: dict) -> dict:
 
 def grade_on_cluster(address: str, course: Course, assignment: str, jobs: list[dict], on_result: Callable,
                      prepare: Callable[[], None], *, release_notebook: Path, template_db: Path,
-                     workdir: Path, sandbox: tuple, warm_kernels: bool = True) -> None:
+                     sandbox: tuple, warm_kernels: bool = True) -> None:
     """Grade ``jobs`` (``autograde``'s) on the cluster at ``address``; call
     ``on_result(job, result)`` here, in this process, as each student finishes, with a
-    result shaped as ``grade_one``'s (the autograded folder written under the course,
-    the worker's gradebook under ``workdir``).  ``prepare()`` records the assignment
+    result shaped as ``grade_one``'s (the autograded folder written under the course).
+    ``prepare()`` records the assignment
     while the workers open the lesson.  ``sandbox``: ``(mode, memory, cpu_seconds)``,
     resolved on each worker.  Raises ``ClusterLost`` if the scheduler goes away."""
     from concurrent.futures import CancelledError  # distributed's FutureCancelledError is one
@@ -524,7 +522,7 @@ def grade_on_cluster(address: str, course: Course, assignment: str, jobs: list[d
                     result = _failure(job, f"{type(exc).__name__}: {exc}")
                 if client.status not in ("running", "connecting"):
                     raise ClusterLost(_lost_message(address, done, len(jobs)))
-                on_result(job, _received(course, result, workdir))
+                on_result(job, _received(course, result))
                 done += 1
                 if waiting:
                     job = waiting.pop(0)
@@ -550,16 +548,10 @@ def _lost_message(address: str, done: int, total: int) -> str:
             f"and records are saved. Run the same command again to grade the other {total - done}.")
 
 
-def _received(course: Course, result: dict, workdir: Path) -> dict:
-    """A worker's result as ``grade_one`` returns it: the autograded folder written under
-    the course, the worker's gradebook under ``workdir``."""
+def _received(course: Course, result: dict) -> dict:
+    """A worker's result as ``grade_one`` returns it, its autograded folder written under
+    the course (over what is there, as nbgrader's own copy does)."""
     record = result["record"]
-    student, assignment = record["student"], record["assignment"]
     if result.get("autograded") is not None:
-        write_files(course.autograded / student / assignment, result["autograded"])
-    db_url = None
-    if result.get("gradebook"):
-        db = workdir / f"{student}.db"
-        db.write_bytes(result["gradebook"])
-        db_url = f"sqlite:///{db}"
-    return {"record": record, "worker_db_url": db_url}
+        write_files(course.autograded / record["student"] / record["assignment"], result["autograded"])
+    return {"record": record, "grades": result.get("grades")}

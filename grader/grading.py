@@ -33,7 +33,7 @@ from .config import (
     nbgrader_config,
     quiet_nbgrader_logs,
 )
-from .gradebook.gradebook import read_scores
+from .gradebook.gradebook import read_scores, worker_grades
 from .gradebook.records import Record
 from .judge import judge
 from .judge.integrity import deduplicate_cells, find_submission, static_flags
@@ -267,19 +267,22 @@ def _grade(job: dict, record: Record, extra: dict) -> None:
     record.misconceptions = sorted({m for o in outcomes for m in o.misconceptions})
     if timed_out(graded):
         record.add_flag("timeout")
-    extra["worker_db_url"] = db_url
+    extra["grades"] = worker_grades(db_url, assignment, student)
 
 
 def grade_one(job: dict) -> dict:
     """Grade one student's submission (runs in a worker process)."""
     started = time.perf_counter()
     record = Record(student=job["student"], assignment=job["assignment"])
-    extra: dict = {"worker_db_url": None}
+    extra: dict = {"grades": None}
     try:
         _grade(job, record, extra)
     except Exception:  # noqa: BLE001 - one student's problem must not stop the batch
         record.add_flag("error")
         record.error = _summarise_failure(traceback.format_exc())
+    finally:   # its grades travel in the result (``extra["grades"]``)
+        with contextlib.suppress(OSError):
+            (Path(job["workdir"]) / f"{job['student']}.db").unlink()
     record.seconds = round(time.perf_counter() - started, 2)
     return {"record": record.to_dict(), **extra}
 
@@ -303,5 +306,5 @@ def _spawning_without_main():
 def _failure(job: dict, message: str) -> dict:
     record = Record(student=job["student"], assignment=job["assignment"], flags=["error"],
                     error=message)
-    return {"record": record.to_dict(), "worker_db_url": None}
+    return {"record": record.to_dict(), "grades": None}
 

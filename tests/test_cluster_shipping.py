@@ -91,16 +91,15 @@ def test_a_workers_result_lands_where_local_grading_writes(tmp_path):
     from grader.config import Course
 
     course = Course.at(tmp_path / "course")
-    (tmp_path / "work").mkdir()
-    result = {"record": {"student": "ada", "assignment": "00_toy"},
-              "autograded": {"00_toy.ipynb": b"{}", "data/x.csv": b"1,2"}, "gradebook": b"sqlite"}
-    local = cluster._received(course, result, tmp_path / "work")
+    grades = {"00_toy": {"late_penalty": None, "grades": {"test_square": [1.0, False]}, "comments": {}}}
+    result = {"record": {"student": "ada", "assignment": "00_toy"}, "grades": grades,
+              "autograded": {"00_toy.ipynb": b"{}", "data/x.csv": b"1,2"}}
+    local = cluster._received(course, result)
     assert (course.autograded / "ada" / "00_toy" / "data" / "x.csv").read_bytes() == b"1,2"
-    assert local == {"record": result["record"], "worker_db_url": f"sqlite:///{tmp_path / 'work' / 'ada.db'}"}
-    assert (tmp_path / "work" / "ada.db").read_bytes() == b"sqlite"
+    assert local == {"record": result["record"], "grades": grades}
     none = cluster._received(course, {"record": {"student": "bo", "assignment": "00_toy"},
-                                      "autograded": None, "gradebook": None}, tmp_path / "work")
-    assert none["worker_db_url"] is None and not (course.autograded / "bo").exists()
+                                      "autograded": None, "grades": None})
+    assert none["grades"] is None and not (course.autograded / "bo").exists()
 
 
 def test_the_scheduler_reads_the_retry_settings_we_set():

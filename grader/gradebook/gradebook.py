@@ -64,6 +64,19 @@ def read_scores(db_url: str, assignment: str, student: str) -> tuple[float, floa
         return float(submission.score), float(submission.max_score), cells
 
 
+def worker_grades(db_url: str, assignment: str, student: str) -> dict:
+    """What ``store_grades`` copies from a worker's private gradebook, as plain data that
+    travels to the instructor's process (pickled, from a pool or cluster worker):
+    ``{notebook: {"late_penalty": p, "grades": {grade_id: [auto_score, needs_manual_grade]},
+    "comments": {name: auto_comment}}}``."""
+    with gradebook(db_url) as gb:
+        submission = gb.find_submission(assignment, student)
+        return {nb.name: {"late_penalty": nb.late_submission_penalty,
+                          "grades": {g.name: [g.auto_score, bool(g.needs_manual_grade)] for g in nb.grades},
+                          "comments": {c.name: c.auto_comment for c in nb.comments}}
+                for nb in submission.notebooks}
+
+
 def manual_grades(db_url: str, assignment: str, student: str) -> tuple[float, dict[str, float], dict[str, str]]:
     """What the gradebook says now, an instructor's manual scores included:
     (total, {grade_id: score}, {grade_id: "manual (auto a)"} for each manually graded cell).
@@ -148,16 +161,16 @@ def _annotate(gb, course: Course, record: Record) -> None:
             comment.auto_comment = f"{own}\n\n{mine}" if own else mine
 
 
-def store_grades(course: Course, record: Record, *, worker_db_url: str | None = None,
+def store_grades(course: Course, record: Record, *, grades: dict | None = None,
                  timestamp=None) -> None:
     """Write one graded submission into the course gradebook.
 
-    With ``worker_db_url`` the auto scores, comments and late penalties come from
-    the worker's private gradebook; without it (invalid notebook, crash) every
-    graded cell gets 0 and is marked for manual review.  A missing submission
-    gets no gradebook entry, as in nbgrader.  Manual scores are never touched.
-    The record's flags and misconception ids go where Formgrader shows them
-    (``_annotate``).
+    With ``grades`` (``worker_grades`` of the worker's private gradebook) the auto
+    scores, comments and late penalties are the worker's; without them (invalid
+    notebook, crash) every graded cell gets 0 and is marked for manual review.  A
+    missing submission gets no gradebook entry, as in nbgrader.  Manual scores are
+    never touched.  The record's flags and misconception ids go where Formgrader shows
+    them (``_annotate``).
     """
     if "missing" in record.flags:
         return
@@ -168,23 +181,20 @@ def store_grades(course: Course, record: Record, *, worker_db_url: str | None = 
                                                         timestamp=timestamp)
         else:
             submission = gb.update_or_create_submission(record.assignment, record.student)
-        if worker_db_url and record.graded:
-            with gradebook(worker_db_url) as worker:
-                source = worker.find_submission(record.assignment, record.student)
-                targets = {nb.name: nb for nb in submission.notebooks}
-                for worker_nb in source.notebooks:
-                    target = targets[worker_nb.name]
-                    target.late_submission_penalty = worker_nb.late_submission_penalty
-                    # One lookup table per notebook, not one six-table join per cell.
-                    grades = {grade.name: grade for grade in target.grades}
-                    comments = {comment.name: comment for comment in target.comments}
-                    for worker_grade in worker_nb.grades:
-                        grade = grades[worker_grade.name]
-                        grade.auto_score = worker_grade.auto_score
-                        grade.needs_manual_grade = (grade.manual_score is not None
-                                                    or worker_grade.needs_manual_grade)
-                    for worker_comment in worker_nb.comments:
-                        comments[worker_comment.name].auto_comment = worker_comment.auto_comment
+        if grades is not None and record.graded:
+            targets = {nb.name: nb for nb in submission.notebooks}
+            for name, worker_nb in grades.items():
+                target = targets[name]
+                target.late_submission_penalty = worker_nb["late_penalty"]
+                # One lookup table per notebook, not one six-table join per cell.
+                by_name = {grade.name: grade for grade in target.grades}
+                comments = {comment.name: comment for comment in target.comments}
+                for grade_id, (auto_score, needs_manual) in worker_nb["grades"].items():
+                    grade = by_name[grade_id]
+                    grade.auto_score = auto_score
+                    grade.needs_manual_grade = grade.manual_score is not None or needs_manual
+                for comment_name, text in worker_nb["comments"].items():
+                    comments[comment_name].auto_comment = text
         else:
             for notebook in submission.notebooks:
                 for grade in notebook.grades:
