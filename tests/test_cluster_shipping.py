@@ -166,3 +166,21 @@ def test_a_process_with_threads_spawns_its_local_workers():
     finally:
         stop.set()
         helper.join()
+
+
+def test_a_worker_that_cannot_sandbox_says_so_and_leaves_nothing(monkeypatch, tmp_path):
+    import tempfile
+
+    from grader.run import sandbox
+
+    def unavailable(*args):
+        raise sandbox.SandboxUnavailable("bubblewrap (bwrap) is not installed")
+
+    monkeypatch.setattr(sandbox, "grading_settings", unavailable)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    lesson = {"key": "k", "assignment": "00_toy", "files": {"00_toy.ipynb": b"{}"},
+              "sandbox": ("bwrap", None, 60), "preload": None, "threads": {},
+              "packages": cluster.package_fingerprint()}
+    status = cluster.open_lesson(lesson)
+    assert status == {"error": "worker this process: SandboxUnavailable: bubblewrap (bwrap) is not installed"}
+    assert cluster._open is None and not list(tmp_path.iterdir())
