@@ -262,8 +262,21 @@ def open_lesson(lesson: dict) -> dict:
         _lock.release()
 
 
+def finish_lesson(key: str) -> None:
+    """The end of a run (``client.run``): close lesson ``key`` if this worker has it open
+    and grades nothing now.  A worker busy with a task of another run (another batch on
+    the same cluster) keeps it; that run closes its own."""
+    if not _lock.acquire(blocking=False):
+        return
+    try:
+        if _open is not None and _open.key == key:
+            close_lesson()
+    finally:
+        _lock.release()
+
+
 def close_lesson() -> None:
-    """Stop this worker's zygote and remove its files (after a run, before a new lesson)."""
+    """Stop this worker's zygote and remove its files (before a new lesson, at exit)."""
     global _open
     state, _open = _open, None
     if state is None:
@@ -538,7 +551,7 @@ def grade_on_cluster(address: str, course: Course, assignment: str, jobs: list[d
                 with contextlib.suppress(Exception):
                     client.cancel(list(futures))
                 with contextlib.suppress(Exception):
-                    client.run(close_lesson)
+                    client.run(finish_lesson, lesson["key"])
 
 
 def _died_twice(job: dict) -> dict:

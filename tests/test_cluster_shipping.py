@@ -184,3 +184,19 @@ def test_a_worker_that_cannot_sandbox_says_so_and_leaves_nothing(monkeypatch, tm
     status = cluster.open_lesson(lesson)
     assert status == {"error": "worker this process: SandboxUnavailable: bubblewrap (bwrap) is not installed"}
     assert cluster._open is None and not list(tmp_path.iterdir())
+
+
+def test_the_end_of_a_run_closes_only_its_own_lesson_on_an_idle_worker(monkeypatch):
+    closed = []
+    monkeypatch.setattr(cluster, "close_lesson", lambda: closed.append(cluster._open.key))
+    monkeypatch.setattr(cluster, "_open", type("Open", (), {"key": "theirs"})())
+    cluster.finish_lesson("mine")                 # another run's lesson is open: kept
+    assert closed == []
+    assert cluster._lock.acquire(blocking=False)  # a task is grading: nothing is closed
+    try:
+        cluster.finish_lesson("theirs")
+    finally:
+        cluster._lock.release()
+    assert closed == []
+    cluster.finish_lesson("theirs")
+    assert closed == ["theirs"]
