@@ -7,10 +7,11 @@ Each task is self-contained, so workers need the course package installed (the
 same commit and library versions: checked, ``package_fingerprint``) and
 bubblewrap, but no shared filesystem:
 
-* in, once per worker (``client.run(open_lesson)``, and ``client.scatter`` for
-  workers that join later): the lesson's folder of solutions/ (its notebook,
-  which the zygote preloads, and the lesson's own files), then the release
-  notebook and the template gradebook the instructor's process wrote;
+* in, once per worker (``client.run(open_lesson)``, and a task every grading
+  task depends on, for workers that join later): the lesson's folder of
+  solutions/ (its notebook, which the zygote preloads, and the lesson's own
+  files), then the release notebook and the template gradebook the instructor's
+  process wrote;
 * in, per task: one student's submission folder, as bytes;
 * out, per task: the grading record, the autograded folder (as bytes) and the
   grades of the worker's private gradebook (``grade_task``).
@@ -491,6 +492,7 @@ def grade_on_cluster(address: str, course: Course, assignment: str, jobs: list[d
     from distributed import as_completed
     from distributed.scheduler import KilledWorker
 
+    from .grading import _failure
     from .run.zygote import preload_modules
 
     done, futures = 0, {}
@@ -510,8 +512,10 @@ def grade_on_cluster(address: str, course: Course, assignment: str, jobs: list[d
                 raise ClusterError("; ".join(errors))
             for warning in sorted({s["warning"] for s in statuses.values() if s.get("warning")}):
                 print(warning, file=sys.stderr, flush=True)
-            bundle = client.scatter({"lesson": lesson, "release": release_notebook.read_bytes(),
-                                     "template_db": template_db.read_bytes()}, broadcast=True, hash=False)
+            # A task, not scattered data: if every worker holding it dies (a killed worker
+            # and its nanny's new process), the scheduler computes it again from its arguments.
+            bundle = client.submit(_bundle, lesson, release_notebook.read_bytes(), template_db.read_bytes(),
+                                   key=f"lesson-{assignment}-{lesson['key'][:16]}-{os.urandom(4).hex()}")
 
             def submit(job):
                 folder = course.submitted / job["student"] / assignment
@@ -531,11 +535,12 @@ def grade_on_cluster(address: str, course: Course, assignment: str, jobs: list[d
                     result = future.result()
                 except KilledWorker:
                     result = _died_twice(job)
-                except CancelledError:
-                    raise ClusterLost(_lost_message(address, done, len(jobs))) from None
+                except CancelledError as exc:
+                    if client.status != "running":
+                        raise ClusterLost(_lost_message(address, done, len(jobs))) from None
+                    # dask gave up on this one task (its data lost): a rerun grades the student
+                    result = _failure(job, f"dask cancelled this student's task: {exc}")
                 except Exception as exc:  # noqa: BLE001 - this student's error
-                    from .grading import _failure
-
                     result = _failure(job, f"{type(exc).__name__}: {exc}")
                 if client.status not in ("running", "connecting"):
                     raise ClusterLost(_lost_message(address, done, len(jobs)))
@@ -552,6 +557,11 @@ def grade_on_cluster(address: str, course: Course, assignment: str, jobs: list[d
                     client.cancel(list(futures))
                 with contextlib.suppress(Exception):
                     client.run(finish_lesson, lesson["key"])
+
+
+def _bundle(lesson: dict, release: bytes, template_db: bytes) -> dict:
+    """What every task of a run needs from the instructor's process (``grade_task``)."""
+    return {"lesson": lesson, "release": release, "template_db": template_db}
 
 
 def _died_twice(job: dict) -> dict:

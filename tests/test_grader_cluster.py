@@ -244,3 +244,29 @@ def test_a_local_cluster_of_the_command_line_forks_its_workers_and_grades_alike(
     expected = {r.student: [r.score, r.flags, r.misconceptions, r.tests] for r in pool.graded
                 if r.student in students}
     assert seen["records"] == json.loads(json.dumps(expected))
+
+
+def _pid() -> int:
+    import os
+
+    return os.getpid()
+
+
+def _size(bundle: dict) -> int:
+    return len(bundle["release"])
+
+
+def test_the_lesson_bundle_outlives_every_worker_that_held_it():
+    """What failed once in CI: the lesson went to the workers as scattered data, both
+    workers holding it were killed in turn, and the students still waiting were
+    cancelled.  As a task (grader.cluster._bundle), the scheduler computes it again."""
+    import os
+
+    with cluster.connect("local:2") as client:
+        bundle = client.submit(cluster._bundle, {"key": "k"}, b"x" * 1000, b"", key="lesson-test")
+        assert client.submit(_size, bundle, pure=False).result(timeout=60) == 1000
+        for pid in client.run(_pid).values():   # every worker, and so every copy, is gone
+            os.kill(pid, signal.SIGKILL)
+        time.sleep(1)
+        client.wait_for_workers(2, timeout=60)
+        assert client.submit(_size, bundle, pure=False).result(timeout=60) == 1000
