@@ -30,7 +30,7 @@ class KillWhileGrading(WorkerPlugin):
             if job["student"] == plugin.student:
                 kills = sorted(Path(plugin.marks).glob(f"{plugin.student}-*"))
                 if len(kills) < plugin.times:
-                    Path(plugin.marks, f"{plugin.student}-{len(kills)}-{worker.address.replace('/', '_')}").touch()
+                    Path(plugin.marks, f"{plugin.student}-{len(kills)}-pid{os.getpid()}").touch()
                     os.kill(os.getpid(), signal.SIGKILL)
             return real(job)
 

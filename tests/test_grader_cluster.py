@@ -85,7 +85,7 @@ def _comparable(record) -> dict:
 
 def test_the_killed_workers_died_as_planned(graded):
     *_, marks = graded
-    kills = sorted(p.name.split("-tcp")[0] for p in marks.iterdir())
+    kills = sorted(p.name.split("-pid")[0] for p in marks.iterdir())
     assert kills == [f"{KILLED_TWICE}-0", f"{KILLED_TWICE}-1", f"{KILLED_ONCE}-0"]
 
 
@@ -113,9 +113,17 @@ def test_a_student_whose_worker_dies_twice_is_flagged_and_the_batch_completes(gr
     assert [r.student for r in again.graded] == sorted(s for s, f in flags.items() if "error" in f)
     retried = next(r for r in again.graded if r.student == KILLED_TWICE)
     assert retried.score == 3 and retried.misconceptions == ["MULTIPLIED-NOT-POWERED"]
-    # The killed workers' lesson folders were removed by the workers that came after them.
+    # The killed workers' lesson folders, sandbox folders and cgroups were removed by the
+    # workers that came after them.
     left = [folder for folder in Path(tempfile.gettempdir()).glob(f"{cluster.WORKDIR_PREFIX}*")
             if not Path("/proc", folder.name[len(cluster.WORKDIR_PREFIX):].split("-")[0]).exists()]
+    assert not left
+    from grader.run import sandbox
+
+    killed = {p.name.split("-pid")[1] for p in graded[-1].iterdir()}
+    places = [Path("/dev/shm"), Path(tempfile.gettempdir()), *sandbox.cgroup_parents()]
+    left = [path for place in places if place.is_dir() for pid in killed
+            for path in place.glob(f"{sandbox.PREFIX}{pid}-*")]
     assert not left
 
 

@@ -46,6 +46,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 MODES = ("auto", "bwrap", "none")
+# A sandbox's directory is ``grader-sbx-<pid of its grading process>-<random>`` and its
+# cgroups that name plus ``-<serial>``: what a killed worker left is found by its pid.
+PREFIX = "grader-sbx-"
+CGROUP_ROOT = Path("/sys/fs/cgroup")
 WORKDIR = "/student"      # the kernel's cwd inside the sandbox
 HOME = "/tmp/home"
 SANDBOX_UID = 65534       # "nobody" inside the sandbox's user namespace
@@ -139,13 +143,13 @@ class Cgroup:
                 group = cls({}, 1)
                 for controller in ("memory", "pids"):
                     if controller in mine:
-                        d = Path("/sys/fs/cgroup", controller) / mine[controller].lstrip("/") / name
+                        d = CGROUP_ROOT / controller / mine[controller].lstrip("/") / name
                         with contextlib.suppress(OSError):
                             d.mkdir()
                             made.append(d)
                             group.dirs[controller] = d
             elif "" in mine:  # cgroup v2: only where memory and pids are (or can be) delegated
-                parent = Path("/sys/fs/cgroup") / mine[""].lstrip("/")
+                parent = CGROUP_ROOT / mine[""].lstrip("/")
                 d = parent / name
                 d.mkdir()
                 made.append(d)
@@ -224,15 +228,52 @@ class Cgroup:
                     time.sleep(0.02)
 
 
+def _owner_gone(name: str) -> bool:
+    """Whether the grading process named in a sandbox's directory or cgroup name has exited."""
+    pid = name[len(PREFIX):].split("-")[0]
+    return pid.isdigit() and not os.path.exists(f"/proc/{pid}")
+
+
+def remove_orphans(shm: str | None = None) -> list[str]:
+    """Remove the directories and (empty) cgroups of sandboxes whose grading process was
+    killed (a worker's ``close`` never ran), on this machine; return what was removed.
+    Names from before the pid was in them are left alone: their owner is unknown."""
+    removed = []
+    for path in Path(shm or tempfile.gettempdir()).glob(f"{PREFIX}*-*"):
+        if _owner_gone(path.name):
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(str(path))
+    for place in cgroup_parents():
+        for path in place.glob(f"{PREFIX}*-*"):
+            if _owner_gone(path.name):
+                with contextlib.suppress(OSError):   # a cgroup goes once its processes have
+                    path.rmdir()
+                    removed.append(str(path))
+    return removed
+
+
+def cgroup_parents() -> list[Path]:
+    """The cgroup directories a sandbox's cgroups are made in (``Cgroup.create``)."""
+    try:
+        mine = _own_cgroups()
+    except OSError:
+        return []
+    places = [CGROUP_ROOT / controller / mine[controller].lstrip("/")
+              for controller in ("memory", "pids") if controller in mine]
+    if "" in mine:
+        places.append(CGROUP_ROOT / mine[""].lstrip("/"))
+    return places
+
+
 def _own_cgroups() -> dict[str, str]:
     """controller -> path of this process's cgroup ("" for cgroup v2)."""
     found: dict[str, str] = {}
     for line in Path("/proc/self/cgroup").read_text().splitlines():
         _, controllers, path = line.split(":", 2)
         for controller in controllers.split(","):
-            if controller in ("memory", "pids") and Path("/sys/fs/cgroup", controller).is_dir():
+            if controller in ("memory", "pids") and (CGROUP_ROOT / controller).is_dir():
                 found[controller] = path
-            elif controller == "" and os.path.exists("/sys/fs/cgroup/cgroup.controllers"):
+            elif controller == "" and (CGROUP_ROOT / "cgroup.controllers").exists():
                 found[""] = path
     return found
 
@@ -264,7 +305,8 @@ class Sandbox:
         shm = "/dev/shm" if os.access("/dev/shm", os.W_OK | os.X_OK) else None
         # On /dev/shm (a tmpfs) whatever a kernel writes to the socket directory
         # is memory charged to the sandbox's own cgroup, not the grader's disk.
-        self.dir = Path(tempfile.mkdtemp(prefix="grader-sbx-", dir=shm))
+        remove_orphans(shm)
+        self.dir = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-", dir=shm))
         self.ipc_dir = self.dir / "ipc"
         self.ipc_dir.mkdir(mode=0o700)
         self._etc = self.dir / "etc"
