@@ -355,15 +355,21 @@ def bench_lesson(lesson: str, index: int, sides: list[str], args, env: dict) -> 
     return result
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+def class_parser(doc: str, *, default_lesson: str, repeat: int) -> argparse.ArgumentParser:
+    """The options every grading benchmark takes: the class, the lessons, repeats, the cell limit."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--students", type=int, default=20, help="K synthetic students per lesson (%(default)s)")
     parser.add_argument("--lesson", action="append", metavar="LESSON",
-                        help="a lesson, a comma list or 'all' (repeatable; default 01_simple_rnn)")
-    parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--repeat", type=int, default=1, help="interleaved repetitions (median)")
+                        help=f"a lesson, a comma list or 'all' (repeatable; default {default_lesson})")
+    parser.add_argument("--repeat", type=int, default=repeat, help="interleaved repetitions (median; %(default)s)")
     parser.add_argument("--timeout", type=int, default=None, help="seconds per cell (the grader's default)")
+    return parser
+
+
+def main(argv=None) -> int:
+    parser = class_parser(__doc__, default_lesson="01_simple_rnn", repeat=1)
+    parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--with-all-cells", action="store_true",
                         help="also time ours with --run-all-cells: what skipping demonstration cells saves")
     parser.add_argument("--cold", action="store_true",

@@ -25,7 +25,6 @@ not a measurement beyond W = 2.
 """
 from __future__ import annotations
 
-import argparse
 import os
 import statistics
 import sys
@@ -38,6 +37,7 @@ from autograde_speed import (  # noqa: E402 - the benchmarks folder is not a pac
     REPO,
     CommandFailed,
     available_lessons,
+    class_parser,
     compare_scores,
     lesson_scores,
     parse_lessons,
@@ -120,13 +120,7 @@ def bench_lesson(lesson: str, index: int, args, env: dict) -> tuple[dict, dict, 
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--students", type=int, default=20, help="K synthetic students per lesson (%(default)s)")
-    parser.add_argument("--lesson", action="append", metavar="LESSON",
-                        help="a lesson, a comma list or 'all' (repeatable; default 03_gru)")
-    parser.add_argument("--repeat", type=int, default=3, help="interleaved repetitions (median; %(default)s)")
-    parser.add_argument("--timeout", type=int, default=None, help="seconds per cell (the grader's default)")
+    parser = class_parser(__doc__, default_lesson="03_gru", repeat=3)
     parser.add_argument("--notebooks", type=int, default=7000,
                         help="notebooks of the projection under the table (%(default)s)")
     args = parser.parse_args(argv)

@@ -223,9 +223,10 @@ def _open_lesson(lesson: dict) -> _OpenLesson:
 def _remove_orphans() -> None:
     """Remove the lesson folders of worker processes that were killed (nothing else
     removes them) on this machine."""
+    from .run.sandbox import owner_gone
+
     for folder in Path(tempfile.gettempdir()).glob(f"{WORKDIR_PREFIX}*-*"):
-        pid = folder.name[len(WORKDIR_PREFIX):].split("-")[0]
-        if pid.isdigit() and not Path(f"/proc/{pid}").exists():
+        if owner_gone(folder.name, WORKDIR_PREFIX):
             shutil.rmtree(folder, ignore_errors=True)
 
 
@@ -297,7 +298,7 @@ def grade_task(bundle: dict, job: dict) -> dict:
     submission folder's files (``"submission"``, None if there is none).  Returns
     ``{"record", "autograded", "grades", "worker"}``; never raises for one
     student's problem."""
-    from .grading import _failure
+    from .grading import _failure, _summarise_failure
 
     started = time.perf_counter()
     with _lock:
@@ -308,17 +309,11 @@ def grade_task(bundle: dict, job: dict) -> dict:
                 state.template_db.write_bytes(bundle["template_db"])
             result = _grade_here(state, job)
         except Exception:  # noqa: BLE001 - this student's error, like grade_one's
-            result = _failure(job, _summarise(traceback.format_exc()))
+            result = _failure(job, _summarise_failure(traceback.format_exc()))
             result["record"]["seconds"] = round(time.perf_counter() - started, 2)
             result.update(autograded=None)
     result["worker"] = _worker_address()
     return result
-
-
-def _summarise(text: str) -> str:
-    from .grading import _summarise_failure
-
-    return _summarise_failure(text)
 
 
 def _grade_here(state: _OpenLesson, job: dict) -> dict:

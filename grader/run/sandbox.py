@@ -228,9 +228,10 @@ class Cgroup:
                     time.sleep(0.02)
 
 
-def _owner_gone(name: str) -> bool:
-    """Whether the grading process named in a sandbox's directory or cgroup name has exited."""
-    pid = name[len(PREFIX):].split("-")[0]
+def owner_gone(name: str, prefix: str = PREFIX) -> bool:
+    """Whether the process named in ``<prefix><pid>-...`` (a sandbox's directory or cgroup,
+    a cluster worker's lesson folder) has exited."""
+    pid = name[len(prefix):].split("-")[0]
     return pid.isdigit() and not os.path.exists(f"/proc/{pid}")
 
 
@@ -240,12 +241,12 @@ def remove_orphans(shm: str | None = None) -> list[str]:
     Names from before the pid was in them are left alone: their owner is unknown."""
     removed = []
     for path in Path(shm or tempfile.gettempdir()).glob(f"{PREFIX}*-*"):
-        if _owner_gone(path.name):
+        if owner_gone(path.name):
             shutil.rmtree(path, ignore_errors=True)
             removed.append(str(path))
     for place in cgroup_parents():
         for path in place.glob(f"{PREFIX}*-*"):
-            if _owner_gone(path.name):
+            if owner_gone(path.name):
                 with contextlib.suppress(OSError):   # a cgroup goes once its processes have
                     path.rmdir()
                     removed.append(str(path))
